@@ -166,3 +166,10 @@ TEST_CASE("Missing labels match as the empty string", "[matcher]") {
   CHECK(MatchesAll(l, {Matcher::MustMake(MatchType::kRegexMatch, "job", ".*")}));
   CHECK(Matcher::MustMake(MatchType::kRegexMatch, "a.b", "x").ToString() == "\"a.b\"=~\"x\"");
 }
+
+TEST_CASE("Matcher set optimisation only for pure literal alternations", "[matcher]") {
+  CHECK(Matcher::MustMake(MatchType::kRegexMatch, "l", "a|b|c").SetMatches() == std::vector<std::string>{"a", "b", "c"});
+  CHECK(Matcher::MustMake(MatchType::kRegexMatch, "l", "up|http.*").SetMatches().empty());
+  CHECK(Matcher::MustMake(MatchType::kRegexMatch, "l", "x").SetMatches() == std::vector<std::string>{"x"});
+  CHECK(Matcher::MustMake(MatchType::kRegexMatch, "l", "up|http.*").Matches("http_x"));
+}

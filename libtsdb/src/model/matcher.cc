@@ -29,11 +29,12 @@ bool SplitLiteralAlternation(std::string_view s, std::vector<std::string>* out) 
   for (size_t i = 0; i <= s.size(); i++) {
     if (i == s.size() || s[i] == '|') {
       std::string_view part = s.substr(start, i - start);
-      if (HasRegexMeta(part)) return false;
+      if (HasRegexMeta(part)) {
+        out->clear();
+        return false;
+      }
       out->emplace_back(part);
       start = i + 1;
-    } else if (s[i] != '|' && HasRegexMeta(s.substr(i, 1))) {
-      return false;
     }
   }
   std::sort(out->begin(), out->end());

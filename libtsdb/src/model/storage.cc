@@ -16,7 +16,11 @@ class StaticSeriesSet final : public SeriesSet {
 
 constexpr char kAppendErrorPayload[] = "type.promlite.dev/tsdb.append_error";
 
-absl::Status AppendError(absl::string_view kind, absl::string_view msg) {
+absl::Status AppendError(absl::string_view kind, std::string msg, std::string_view detail) {
+  if (!detail.empty()) {
+    msg.append(": ");
+    msg.append(detail);
+  }
   absl::Status st = absl::InvalidArgumentError(msg);
   st.SetPayload(kAppendErrorPayload, absl::Cord(kind));
   return st;
@@ -42,11 +46,13 @@ std::unique_ptr<SeriesSet> ErrorSeriesSet(absl::Status st) {
   return std::make_unique<StaticSeriesSet>(std::move(st));
 }
 
-absl::Status ErrOutOfOrderSample() { return AppendError("ooo", "out of order sample"); }
-absl::Status ErrDuplicateSampleForTimestamp() {
-  return AppendError("dup", "duplicate sample for timestamp");
+absl::Status ErrOutOfOrderSample(std::string_view detail) {
+  return AppendError("ooo", "out of order sample", detail);
 }
-absl::Status ErrOutOfBounds() { return AppendError("oob", "out of bounds"); }
+absl::Status ErrDuplicateSampleForTimestamp(std::string_view detail) {
+  return AppendError("dup", "duplicate sample for timestamp", detail);
+}
+absl::Status ErrOutOfBounds(std::string_view detail) { return AppendError("oob", "out of bounds", detail); }
 bool IsOutOfOrder(const absl::Status& st) { return HasAppendError(st, "ooo"); }
 bool IsDuplicateSample(const absl::Status& st) { return HasAppendError(st, "dup"); }
 bool IsOutOfBounds(const absl::Status& st) { return HasAppendError(st, "oob"); }

@@ -114,9 +114,10 @@ class Storage : public Queryable, public Appendable {};
 
 // Prometheus' append errors, so callers can tell them apart and count them.
 // The returned status has the given code's message; test with these helpers.
-absl::Status ErrOutOfOrderSample();
-absl::Status ErrDuplicateSampleForTimestamp();
-absl::Status ErrOutOfBounds();
+// `detail` (e.g. the series and timestamp) is appended to the message.
+absl::Status ErrOutOfOrderSample(std::string_view detail = {});
+absl::Status ErrDuplicateSampleForTimestamp(std::string_view detail = {});
+absl::Status ErrOutOfBounds(std::string_view detail = {});
 bool IsOutOfOrder(const absl::Status& st);
 bool IsDuplicateSample(const absl::Status& st);
 bool IsOutOfBounds(const absl::Status& st);

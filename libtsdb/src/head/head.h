@@ -1,0 +1,160 @@
+// The head block: the in-memory, appendable part of the database.
+//
+// Series live in lock-striped hash tables keyed by their label hash and in a
+// dense id table; an inverted index serves matchers. Appenders buffer samples
+// and apply them at commit under one commit lock, which also orders the WAL.
+// Readers see exactly the commits that finished before their querier was
+// created (see MemSeries::VisibleMaxTime).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "head/postings.h"
+#include "head/series.h"
+#include "head/symbols.h"
+#include "promlite/tsdb/logger.h"
+#include "promlite/tsdb/storage.h"
+
+namespace promlite::tsdb::head {
+
+struct HeadOptions {
+  int64_t chunk_range_ms = 2 * 3600 * 1000;
+  int stripe_size = 16384;  // number of lock stripes, a power of two
+  std::shared_ptr<Logger> logger;
+};
+
+struct SampleRef {
+  MemSeries* series;
+  Timestamp t;
+  double v;
+};
+
+// Writes a commit (its not yet logged series, then its samples) to the WAL
+// before it becomes visible. Called under the commit lock, so commits reach
+// the log in the order they become visible. An error aborts the commit.
+using CommitLogFn =
+    std::function<absl::Status(const std::vector<MemSeries*>& new_series, const std::vector<SampleRef>& samples)>;
+
+struct HeadStats {
+  uint64_t num_series = 0;
+  uint64_t samples_appended = 0;
+  uint64_t out_of_order_samples = 0;
+  uint64_t out_of_bounds_samples = 0;
+  uint64_t series_created = 0;
+  uint64_t chunks = 0;
+  Timestamp min_time = kMaxTime;
+  Timestamp max_time = kMinTime;
+};
+
+class Head {
+ public:
+  explicit Head(HeadOptions opts);
+  ~Head();
+  Head(const Head&) = delete;
+  Head& operator=(const Head&) = delete;
+
+  // Sets the hook that writes a commit's records (the WAL). Without one,
+  // commits are memory-only.
+  void SetCommitLog(CommitLogFn fn) { commit_log_ = std::move(fn); }
+
+  // Finds or creates the series of `lset` (validated by the caller). `created`
+  // tells whether this call made it.
+  MemSeries* GetOrCreate(const Labels& lset, bool* created);
+  // Creates a series with a given id (WAL replay). If the labels exist under
+  // another id, returns that series and sets *dup.
+  MemSeries* CreateWithId(uint32_t id, const Labels& lset, bool* dup);
+  // The series of an id, or nullptr.
+  MemSeries* Series(uint64_t id) const;
+
+  Labels LabelsOf(const MemSeries* s) const;
+
+  // Minimum timestamp an append may have (Prometheus: max of the head's
+  // lower bound and max time minus half a block range).
+  Timestamp MinValidTime() const;
+  void SetMinValidTime(Timestamp t) { min_valid_time_.store(t, std::memory_order_relaxed); }
+
+  // Applies a batch atomically (see class comment). Samples that turned out
+  // out of order against concurrent commits are dropped and counted.
+  absl::Status Commit(std::vector<SampleRef>& samples, std::vector<MemSeries*>& new_series);
+  // Applies replayed samples without logging or isolation bookkeeping
+  // beyond a single sequence number.
+  void ApplyReplayed(MemSeries* s, Timestamp t, double v);
+
+  std::unique_ptr<Appender> NewAppender();
+  std::unique_ptr<Querier> NewQuerier(Timestamp mint, Timestamp maxt);
+
+  // Series ids matching every matcher, sorted ascending.
+  Postings SelectIds(const std::vector<Matcher>& matchers) const;
+  std::vector<std::string> LabelNames(const std::vector<Matcher>& matchers) const;
+  std::vector<std::string> LabelValues(std::string_view name, const std::vector<Matcher>& matchers) const;
+
+  HeadStats Stats() const;
+  Timestamp MinTime() const { return min_time_.load(std::memory_order_relaxed); }
+  Timestamp MaxTime() const { return max_time_.load(std::memory_order_relaxed); }
+  uint32_t MaxSeriesId() const { return next_id_.load(std::memory_order_relaxed) - 1; }
+  // Bytes of series metadata, index and symbols (not sample chunks).
+  size_t IndexMemoryBytes() const;
+
+  const SymbolTable& symbols() const { return symbols_; }
+  const MemPostings& postings() const { return postings_; }
+
+  // Reader registration for commit isolation.
+  uint64_t AcquireReadSeq();
+  void ReleaseReadSeq(uint64_t seq);
+
+  void CountOutOfBounds() { out_of_bounds_.fetch_add(1, std::memory_order_relaxed); }
+
+ private:
+  struct Stripe {
+    absl::Mutex mu;
+    absl::flat_hash_map<uint64_t, MemSeries*> by_hash;  // chain via hash_next
+  };
+
+  bool LabelsEqual(const MemSeries* s, const Labels& lset) const;
+  MemSeries* FindLocked(Stripe& st, uint64_t hash, const Labels& lset) const;
+  MemSeries* Insert(uint32_t id, uint64_t hash, const Labels& lset);
+  void PublishId(uint32_t id, MemSeries* s);
+  void UpdateTimeBounds(Timestamp mint, Timestamp maxt);
+  uint64_t Watermark();
+  Postings AllIds() const;
+  Postings PostingsForMatcher(const Matcher& m, bool* is_negative, bool* skip) const;
+
+  HeadOptions opts_;
+  ChunkOptions chunk_opts_;
+  SymbolTable symbols_;
+  MemPostings postings_;
+  std::unique_ptr<Stripe[]> stripes_;
+
+  // id -> series, two-level so readers need no lock.
+  static constexpr int kIdChunkBits = 16;
+  static constexpr size_t kIdChunks = size_t{1} << (32 - kIdChunkBits);
+  std::unique_ptr<std::atomic<std::atomic<MemSeries*>*>[]> ids_;
+  absl::Mutex ids_grow_mu_;
+  std::atomic<uint32_t> next_id_{1};
+  std::atomic<uint64_t> num_series_{0};
+
+  CommitLogFn commit_log_;
+  absl::Mutex commit_mu_;
+  std::atomic<uint64_t> committed_seq_{0};
+  absl::Mutex readers_mu_;
+  std::map<uint64_t, int> readers_;  // read seq -> count
+
+  std::atomic<Timestamp> min_time_{kMaxTime};
+  std::atomic<Timestamp> max_time_{kMinTime};
+  std::atomic<Timestamp> min_valid_time_{kMinTime};
+  std::atomic<uint64_t> samples_appended_{0};
+  std::atomic<uint64_t> out_of_order_{0};
+  std::atomic<uint64_t> out_of_bounds_{0};
+  std::atomic<uint64_t> series_created_{0};
+};
+
+}  // namespace promlite::tsdb::head

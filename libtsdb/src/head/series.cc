@@ -1,0 +1,143 @@
+#include "head/series.h"
+
+#include <cmath>
+#include <cstring>
+#include <new>
+
+namespace promlite::tsdb::head {
+namespace {
+
+// Chunks larger than this are cut early, as Prometheus does (1 KiB).
+constexpr size_t kMaxBytesPerXorChunk = 1024;
+
+// End of the block-range window containing t (Go's truncating division).
+Timestamp RangeEnd(Timestamp t, int64_t width) { return (t / width) * width + width; }
+
+// Predicts where to end the current chunk so the remaining samples of the
+// window spread evenly over chunks of ~samples_per_chunk samples.
+Timestamp ComputeChunkEndTime(Timestamp start, Timestamp cur, Timestamp max_t, double ratio_to_full) {
+  double n = static_cast<double>(max_t - start) / (static_cast<double>(cur - start + 1) * ratio_to_full);
+  if (n <= 1) return max_t;
+  return static_cast<Timestamp>(static_cast<double>(start) + static_cast<double>(max_t - start) / std::floor(n));
+}
+
+}  // namespace
+
+MemSeries* MemSeries::Create(uint32_t id, uint64_t hash, const uint32_t* syms, uint16_t nlabels) {
+  void* mem = ::operator new(sizeof(MemSeries) + 2 * nlabels * sizeof(uint32_t));
+  MemSeries* s = new (mem) MemSeries(id, hash, nlabels);
+  std::memcpy(reinterpret_cast<uint32_t*>(s + 1), syms, 2 * nlabels * sizeof(uint32_t));
+  return s;
+}
+
+void MemSeries::Destroy(MemSeries* s) {
+  s->~MemSeries();
+  ::operator delete(s);
+}
+
+MemSeries::~MemSeries() = default;
+
+void MemSeries::CutHeadChunk(Timestamp t, const ChunkOptions& opts) {
+  if (head_ && head_->app.num_samples() > 0) {
+    head_->bytes.shrink_to_fit();
+    closed_.push_back(ClosedChunk{head_->mint, head_->maxt,
+                                  std::make_shared<const std::vector<uint8_t>>(std::move(head_->bytes))});
+  }
+  if (!head_) head_ = std::make_unique<HeadChunk>();
+  head_->bytes.clear();
+  head_->bytes.reserve(128);
+  head_->app = chunkenc::XorAppender::New(&head_->bytes);
+  head_->mint = t;
+  head_->maxt = kMinTime;
+  next_at_ = RangeEnd(t, opts.chunk_range_ms);
+}
+
+bool MemSeries::Append(Timestamp t, double v, uint64_t seq, uint64_t watermark, const ChunkOptions& opts) {
+  if (t <= last_t_) return false;
+  bool created = false;
+  if (!head_ || head_->app.num_samples() == 0) {
+    CutHeadChunk(t, opts);
+    created = true;
+  } else if (head_->bytes.size() > kMaxBytesPerXorChunk) {
+    CutHeadChunk(t, opts);
+    created = true;
+  }
+  if (!created) {
+    int n = head_->app.num_samples();
+    if (n == opts.samples_per_chunk / 4) {
+      next_at_ = ComputeChunkEndTime(head_->mint, head_->maxt, next_at_, 4);
+    }
+    if (t >= next_at_ || n >= opts.samples_per_chunk * 2) CutHeadChunk(t, opts);
+  }
+  head_->app.Append(t, v);
+  head_->maxt = t;
+  last_t_ = t;
+  last_v_ = v;
+
+  // Fold commits every reader can already see into the base.
+  size_t keep = 0;
+  for (const auto& [s, maxt] : commits_) {
+    if (s <= watermark) {
+      base_maxt_ = maxt;
+      keep++;
+    } else {
+      break;
+    }
+  }
+  if (keep > 0) commits_.erase(commits_.begin(), commits_.begin() + static_cast<long>(keep));
+  if (!commits_.empty() && commits_.back().first == seq) {
+    commits_.back().second = t;
+  } else {
+    commits_.emplace_back(seq, t);
+  }
+  return true;
+}
+
+Timestamp MemSeries::VisibleMaxTime(uint64_t seq) const {
+  Timestamp visible = base_maxt_;
+  for (const auto& [s, maxt] : commits_) {
+    if (s > seq) break;
+    visible = maxt;
+  }
+  return visible;
+}
+
+void MemSeries::Snapshot(Timestamp mint, Timestamp maxt, std::vector<ChunkSnapshot>* out) const {
+  for (const auto& c : closed_) {
+    if (c.maxt < mint || c.mint > maxt) continue;
+    out->push_back(ChunkSnapshot{c.mint, c.maxt, c.bytes});
+  }
+  if (head_ && head_->app.num_samples() > 0 && head_->maxt >= mint && head_->mint <= maxt) {
+    // The open chunk keeps changing: readers get their own copy (a few
+    // hundred bytes at most).
+    out->push_back(ChunkSnapshot{head_->mint, head_->maxt,
+                                 std::make_shared<const std::vector<uint8_t>>(head_->bytes)});
+  }
+}
+
+Timestamp MemSeries::MinTime() const {
+  if (!closed_.empty()) return closed_.front().mint;
+  if (head_ && head_->app.num_samples() > 0) return head_->mint;
+  return kMaxTime;
+}
+
+size_t MemSeries::ChunkBytes() const {
+  size_t b = 0;
+  for (const auto& c : closed_) b += c.bytes->capacity() + sizeof(ClosedChunk) + sizeof(std::vector<uint8_t>) + 16;
+  if (head_) b += head_->bytes.capacity() + sizeof(HeadChunk);
+  return b;
+}
+
+bool MemSeries::TruncateBefore(Timestamp mint) {
+  size_t drop = 0;
+  while (drop < closed_.size() && closed_[drop].maxt < mint) drop++;
+  closed_.erase(closed_.begin(), closed_.begin() + static_cast<long>(drop));
+  bool head_gone = !head_ || head_->app.num_samples() == 0 || head_->maxt < mint;
+  if (head_gone && closed_.empty()) {
+    head_.reset();
+    return true;
+  }
+  return false;
+}
+
+}  // namespace promlite::tsdb::head

@@ -1,0 +1,110 @@
+// One series of the head: its labels (as symbol ids), its chunks and the
+// bookkeeping that makes a committed batch visible atomically.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/synchronization/mutex.h"
+#include "chunkenc/xor.h"
+#include "promlite/tsdb/sample.h"
+
+namespace promlite::tsdb::head {
+
+// An immutable, completed chunk. Shared with iterators so it can be dropped
+// from the series while a query still reads it.
+struct ClosedChunk {
+  Timestamp mint;
+  Timestamp maxt;
+  std::shared_ptr<const std::vector<uint8_t>> bytes;
+};
+
+// A snapshot of one chunk taken for a query: either shared (closed) or a
+// private copy of the open head chunk.
+struct ChunkSnapshot {
+  Timestamp mint;
+  Timestamp maxt;
+  std::shared_ptr<const std::vector<uint8_t>> bytes;
+};
+
+struct ChunkOptions {
+  int64_t chunk_range_ms;  // the block range: chunks never cross its boundaries
+  int samples_per_chunk = chunkenc::kSamplesPerChunk;
+};
+
+class MemSeries {
+ public:
+  // Allocates a series with room for `nlabels` label pairs after the object.
+  static MemSeries* Create(uint32_t id, uint64_t hash, const uint32_t* syms, uint16_t nlabels);
+  static void Destroy(MemSeries* s);
+
+  uint32_t id() const { return id_; }
+  uint64_t hash() const { return hash_; }
+  uint16_t num_labels() const { return nlabels_; }
+  const uint32_t* syms() const { return reinterpret_cast<const uint32_t*>(this + 1); }
+
+  absl::Mutex& mu() const { return mu_; }
+
+  // --- all below require mu() held ---
+
+  // The last committed sample (kMinTime when none).
+  Timestamp last_t() const { return last_t_; }
+  double last_v() const { return last_v_; }
+
+  // Appends a sample of commit `seq`. Returns false if it is not after the
+  // last sample (it is then dropped). `watermark` is the oldest commit any
+  // reader may still need to tell apart.
+  bool Append(Timestamp t, double v, uint64_t seq, uint64_t watermark, const ChunkOptions& opts);
+
+  // The newest sample time a reader at commit `seq` may see.
+  Timestamp VisibleMaxTime(uint64_t seq) const;
+
+  // Snapshots the chunks overlapping [mint, maxt].
+  void Snapshot(Timestamp mint, Timestamp maxt, std::vector<ChunkSnapshot>* out) const;
+
+  // Time range of all samples held (kMaxTime/kMinTime when empty).
+  Timestamp MinTime() const;
+  Timestamp MaxTime() const { return last_t_; }
+  size_t NumChunks() const { return closed_.size() + (head_ ? 1 : 0); }
+  size_t ChunkBytes() const;
+
+  // Drops chunks entirely before `mint`; returns true if the series is now empty.
+  bool TruncateBefore(Timestamp mint);
+
+  // Whether the series has been written to the WAL (guarded by the head's
+  // commit lock, not by mu()).
+  bool logged = false;
+  // Link in the head's hash-stripe chain (guarded by the stripe lock).
+  MemSeries* hash_next = nullptr;
+
+ private:
+  MemSeries(uint32_t id, uint64_t hash, uint16_t n) : id_(id), nlabels_(n), hash_(hash) {}
+  ~MemSeries();
+
+  struct HeadChunk {
+    std::vector<uint8_t> bytes;
+    chunkenc::XorAppender app;
+    Timestamp mint = 0;
+    Timestamp maxt = 0;
+  };
+  void CutHeadChunk(Timestamp t, const ChunkOptions& opts);
+
+  const uint32_t id_;
+  const uint16_t nlabels_;
+  const uint64_t hash_;
+  mutable absl::Mutex mu_;
+  std::vector<ClosedChunk> closed_;
+  std::unique_ptr<HeadChunk> head_;
+  Timestamp next_at_ = 0;
+  Timestamp last_t_ = kMinTime;
+  double last_v_ = 0;
+  // Commit visibility: samples up to base_maxt_ are visible to all readers;
+  // commits_ lists (seq, maxt after that commit) for newer commits.
+  Timestamp base_maxt_ = kMinTime;
+  absl::InlinedVector<std::pair<uint64_t, Timestamp>, 1> commits_;
+};
+
+}  // namespace promlite::tsdb::head

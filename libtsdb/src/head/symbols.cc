@@ -1,0 +1,86 @@
+#include "head/symbols.h"
+
+#include <cstring>
+
+namespace promlite::tsdb::head {
+
+SymbolTable::SymbolTable() : chunks_(new std::atomic<std::atomic<const char*>*>[kNumChunks]) {
+  for (size_t i = 0; i < kNumChunks; i++) chunks_[i].store(nullptr, std::memory_order_relaxed);
+}
+
+SymbolTable::~SymbolTable() {
+  for (size_t i = 0; i < kNumChunks; i++) delete[] chunks_[i].load(std::memory_order_relaxed);
+}
+
+const char* SymbolTable::Store(Shard& sh, std::string_view s) {
+  size_t need = sizeof(uint32_t) + s.size();
+  char* p;
+  if (need > kArenaBlock / 4) {
+    // Big strings get their own allocation so they don't waste arena space.
+    sh.large.emplace_back(new char[need]);
+    p = sh.large.back().get();
+  } else {
+    if (sh.block_used + need > kArenaBlock) {
+      sh.blocks.emplace_back(new char[kArenaBlock]);
+      sh.block_used = 0;
+    }
+    p = sh.blocks.back().get() + sh.block_used;
+    sh.block_used += need;
+  }
+  uint32_t len = static_cast<uint32_t>(s.size());
+  std::memcpy(p, &len, sizeof len);
+  std::memcpy(p + sizeof len, s.data(), s.size());
+  sh.bytes += need;
+  if (need > kArenaBlock / 4) sh.large_bytes += need;
+  return p;
+}
+
+void SymbolTable::Publish(uint32_t id, const char* p) {
+  size_t ci = id >> kChunkBits;
+  std::atomic<const char*>* chunk = chunks_[ci].load(std::memory_order_acquire);
+  if (chunk == nullptr) {
+    absl::MutexLock l(&grow_mu_);
+    chunk = chunks_[ci].load(std::memory_order_acquire);
+    if (chunk == nullptr) {
+      chunk = new std::atomic<const char*>[size_t{1} << kChunkBits];
+      chunks_[ci].store(chunk, std::memory_order_release);
+    }
+  }
+  chunk[id & kChunkMask].store(p, std::memory_order_release);
+}
+
+uint32_t SymbolTable::Intern(std::string_view s) {
+  size_t h = StringViewHash{}(s);
+  Shard& sh = shards_[h % kShards];
+  absl::MutexLock l(&sh.mu);
+  auto it = sh.ids.find(s);
+  if (it != sh.ids.end()) return it->second;
+  const char* p = Store(sh, s);
+  uint32_t id = next_id_.fetch_add(1, std::memory_order_relaxed);
+  Publish(id, p);
+  sh.ids.emplace(std::string_view(p + sizeof(uint32_t), s.size()), id);
+  return id;
+}
+
+bool SymbolTable::Find(std::string_view s, uint32_t* id) const {
+  size_t h = StringViewHash{}(s);
+  const Shard& sh = shards_[h % kShards];
+  absl::MutexLock l(&sh.mu);
+  auto it = sh.ids.find(s);
+  if (it == sh.ids.end()) return false;
+  *id = it->second;
+  return true;
+}
+
+size_t SymbolTable::MemoryBytes() const {
+  size_t total = 0;
+  for (const auto& sh : shards_) {
+    absl::MutexLock l(&sh.mu);
+    total += sh.blocks.size() * kArenaBlock + sh.large_bytes + sh.ids.capacity() * (sizeof(std::string_view) + sizeof(uint32_t) + 1);
+  }
+  size_t n = size();
+  total += ((n >> kChunkBits) + 1) * (sizeof(std::atomic<const char*>) << kChunkBits);
+  return total;
+}
+
+}  // namespace promlite::tsdb::head

@@ -1,0 +1,74 @@
+// Interned label strings for the head: every distinct name and value is stored
+// once and referred to by a dense 32-bit id. Lookups by id take no lock.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
+#include "absl/synchronization/mutex.h"
+
+namespace promlite::tsdb::head {
+
+struct StringViewHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const {
+    return absl::Hash<absl::string_view>{}(absl::string_view(s.data(), s.size()));
+  }
+};
+
+class SymbolTable {
+ public:
+  SymbolTable();
+  ~SymbolTable();
+  SymbolTable(const SymbolTable&) = delete;
+  SymbolTable& operator=(const SymbolTable&) = delete;
+
+  // Returns the id of s, adding it if new. Thread-safe.
+  uint32_t Intern(std::string_view s);
+  // Looks s up without adding it.
+  bool Find(std::string_view s, uint32_t* id) const;
+  // The string of an id returned by Intern. Lock-free.
+  std::string_view Lookup(uint32_t id) const {
+    const char* p = chunks_[id >> kChunkBits].load(std::memory_order_acquire)[id & kChunkMask].load(
+        std::memory_order_acquire);
+    uint32_t len;
+    __builtin_memcpy(&len, p, sizeof len);
+    return std::string_view(p + sizeof len, len);
+  }
+
+  size_t size() const { return next_id_.load(std::memory_order_relaxed); }
+  // Bytes held for strings and tables.
+  size_t MemoryBytes() const;
+
+ private:
+  static constexpr int kChunkBits = 16;
+  static constexpr uint32_t kChunkMask = (1u << kChunkBits) - 1;
+  static constexpr size_t kNumChunks = size_t{1} << (32 - kChunkBits);
+  static constexpr int kShards = 32;
+  static constexpr size_t kArenaBlock = 64 * 1024;
+
+  struct Shard {
+    mutable absl::Mutex mu;
+    absl::flat_hash_map<std::string_view, uint32_t, StringViewHash, std::equal_to<>> ids;
+    std::vector<std::unique_ptr<char[]>> blocks;  // arena for small strings
+    std::vector<std::unique_ptr<char[]>> large;
+    size_t large_bytes = 0;
+    size_t block_used = kArenaBlock;
+    size_t bytes = 0;
+  };
+
+  const char* Store(Shard& sh, std::string_view s);
+  void Publish(uint32_t id, const char* p);
+
+  Shard shards_[kShards];
+  std::unique_ptr<std::atomic<std::atomic<const char*>*>[]> chunks_;
+  absl::Mutex grow_mu_;
+  std::atomic<uint32_t> next_id_{0};
+};
+
+}  // namespace promlite::tsdb::head
