@@ -172,6 +172,7 @@ uint64_t Head::Watermark() {
 absl::Status Head::Commit(std::vector<SampleRef>& samples, std::vector<MemSeries*>& new_series) {
   if (samples.empty() && new_series.empty()) return absl::OkStatus();
   absl::MutexLock l(&commit_mu_);
+  if (closed()) return absl::FailedPreconditionError("DB is closed");
   // Series created by another appender that has not committed yet are logged
   // here, before the samples that refer to them.
   std::vector<MemSeries*> to_log;
@@ -216,15 +217,21 @@ absl::Status Head::Commit(std::vector<SampleRef>& samples, std::vector<MemSeries
   return absl::OkStatus();
 }
 
-void Head::ApplyReplayed(MemSeries* s, Timestamp t, double v) {
+bool Head::ReplayAppend(MemSeries* s, Timestamp t, double v) {
   absl::MutexLock l(&s->mu());
-  // Replay runs before any reader exists: everything is visible at seq 0.
-  if (s->Append(t, v, 0, 0, chunk_opts_)) {
-    samples_appended_.fetch_add(1, std::memory_order_relaxed);
-    UpdateTimeBounds(t, t);
-  } else {
-    out_of_order_.fetch_add(1, std::memory_order_relaxed);
-  }
+  return s->Append(t, v, 0, 0, chunk_opts_);
+}
+
+void Head::FinishReplay(uint64_t appended, uint64_t out_of_order, Timestamp mint, Timestamp maxt) {
+  samples_appended_.fetch_add(appended, std::memory_order_relaxed);
+  out_of_order_.fetch_add(out_of_order, std::memory_order_relaxed);
+  if (appended > 0) UpdateTimeBounds(mint, maxt);
+}
+
+void Head::MarkClosed() {
+  // Taking the commit lock waits for a commit in flight.
+  absl::MutexLock l(&commit_mu_);
+  closed_.store(true, std::memory_order_release);
 }
 
 HeadStats Head::Stats() const {

@@ -85,9 +85,14 @@ class Head {
   // Applies a batch atomically (see class comment). Samples that turned out
   // out of order against concurrent commits are dropped and counted.
   absl::Status Commit(std::vector<SampleRef>& samples, std::vector<MemSeries*>& new_series);
-  // Applies replayed samples without logging or isolation bookkeeping
-  // beyond a single sequence number.
-  void ApplyReplayed(MemSeries* s, Timestamp t, double v);
+  // WAL replay: appends a sample without logging (single-threaded, before
+  // any reader exists); counters are added once per batch by FinishReplay.
+  bool ReplayAppend(MemSeries* s, Timestamp t, double v);
+  void FinishReplay(uint64_t appended, uint64_t out_of_order, Timestamp mint, Timestamp maxt);
+
+  // After MarkClosed, appends, commits and new queriers fail.
+  void MarkClosed();
+  bool closed() const { return closed_.load(std::memory_order_acquire); }
 
   std::unique_ptr<Appender> NewAppender();
   std::unique_ptr<Querier> NewQuerier(Timestamp mint, Timestamp maxt);
@@ -148,6 +153,7 @@ class Head {
   absl::Mutex readers_mu_;
   std::map<uint64_t, int> readers_;  // read seq -> count
 
+  std::atomic<bool> closed_{false};
   std::atomic<Timestamp> min_time_{kMaxTime};
   std::atomic<Timestamp> max_time_{kMinTime};
   std::atomic<Timestamp> min_valid_time_{kMinTime};

@@ -18,6 +18,7 @@ class HeadAppender final : public Appender {
   ~HeadAppender() override { Rollback().IgnoreError(); }
 
   absl::StatusOr<SeriesRef> Append(SeriesRef ref, const Labels& lset, Timestamp t, double v) override {
+    if (head_->closed()) return absl::FailedPreconditionError("DB is closed");
     MemSeries* s = ref != 0 ? head_->Series(ref) : nullptr;
     if (s == nullptr) {
       if (absl::Status st = lset.Validate(); !st.ok()) return st;

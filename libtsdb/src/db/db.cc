@@ -1,0 +1,203 @@
+#include "promlite/tsdb/db.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "db/replay.h"
+#include "head/head.h"
+#include "record/record.h"
+#include "wal/wal.h"
+
+namespace promlite::tsdb {
+
+namespace fs = std::filesystem;
+
+class DB::Impl {
+ public:
+  std::string dir;
+  Options opts;
+  std::shared_ptr<Logger> logger;
+  int lock_fd = -1;
+  std::unique_ptr<head::Head> head;
+  std::unique_ptr<wal::WAL> wal;
+  ReplayStats replay;
+  bool closed = false;
+  absl::Mutex close_mu;
+
+  // Buffers reused by the commit hook, which runs under the head's commit lock.
+  std::vector<record::RefSeries> enc_series;
+  std::vector<record::RefSample> enc_samples;
+  std::string series_buf, samples_buf;
+
+  absl::Status LogCommit(const std::vector<head::MemSeries*>& new_series, const std::vector<head::SampleRef>& samples);
+  absl::Status Lock();
+  void Unlock();
+};
+
+namespace {
+
+wal::Compression ToWal(WalCompression c) {
+  switch (c) {
+    case WalCompression::kNone: return wal::Compression::kNone;
+    case WalCompression::kSnappy: return wal::Compression::kSnappy;
+    case WalCompression::kZstd: return wal::Compression::kZstd;
+  }
+  return wal::Compression::kZstd;
+}
+
+}  // namespace
+
+absl::Status DB::Impl::Lock() {
+  std::string path = dir + "/lock";
+  lock_fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  if (lock_fd < 0) {
+    return absl::UnavailableError(absl::StrCat("open lock file ", path, ": ", std::strerror(errno)));
+  }
+  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    ::close(lock_fd);
+    lock_fd = -1;
+    if (err == EWOULDBLOCK) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "lock DB directory ", dir, ": another process holds ", path,
+          " (is another promlite or Prometheus running on this directory?)"));
+    }
+    return absl::UnavailableError(absl::StrCat("lock ", path, ": ", std::strerror(err)));
+  }
+  return absl::OkStatus();
+}
+
+void DB::Impl::Unlock() {
+  if (lock_fd >= 0) {
+    ::flock(lock_fd, LOCK_UN);
+    ::close(lock_fd);
+    lock_fd = -1;
+  }
+}
+
+absl::Status DB::Impl::LogCommit(const std::vector<head::MemSeries*>& new_series,
+                                 const std::vector<head::SampleRef>& samples) {
+  std::string_view recs[2];
+  size_t n = 0;
+  if (!new_series.empty()) {
+    enc_series.clear();
+    for (head::MemSeries* s : new_series) enc_series.push_back(record::RefSeries{s->id(), head->LabelsOf(s)});
+    series_buf.clear();
+    record::EncodeSeries(enc_series, &series_buf);
+    recs[n++] = series_buf;
+  }
+  if (!samples.empty()) {
+    enc_samples.resize(samples.size());
+    for (size_t i = 0; i < samples.size(); i++) {
+      enc_samples[i] = record::RefSample{samples[i].series->id(), samples[i].t, samples[i].v};
+    }
+    samples_buf.clear();
+    record::EncodeSamples(enc_samples, &samples_buf);
+    recs[n++] = samples_buf;
+  }
+  if (n == 0) return absl::OkStatus();
+  return wal->Log(std::span<const std::string_view>(recs, n));
+}
+
+absl::StatusOr<std::unique_ptr<DB>> DB::Open(const std::string& dir, Options opts) {
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  impl->logger = opts.logger ? opts.logger : DefaultLogger();
+  impl->opts = opts;
+  if (opts.block_range_ms <= 0) return absl::InvalidArgumentError("block range must be positive");
+
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+    return absl::FailedPreconditionError(absl::StrCat("data directory ", dir, " exists and is not a directory"));
+  }
+  fs::create_directories(dir, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("create data directory ", dir, ": ", ec.message()));
+  if (absl::Status st = impl->Lock(); !st.ok()) return st;
+
+  head::HeadOptions ho;
+  ho.chunk_range_ms = opts.block_range_ms;
+  ho.stripe_size = opts.stripe_size;
+  ho.logger = impl->logger;
+  impl->head = std::make_unique<head::Head>(ho);
+
+  wal::WALOptions wo;
+  wo.compression = ToWal(opts.wal_compression);
+  wo.segment_size = static_cast<size_t>(opts.wal_segment_size);
+  wo.sync_on_log = opts.sync_on_commit;
+  wo.logger = impl->logger;
+  auto w = wal::WAL::Open(dir + "/wal", wo);
+  if (!w.ok()) {
+    impl->Unlock();
+    return w.status();
+  }
+  impl->wal = *std::move(w);
+
+  auto replayed = ReplayWAL(*impl->head, *impl->wal, *impl->logger);
+  if (!replayed.ok()) {
+    impl->wal->Close().IgnoreError();
+    impl->Unlock();
+    return replayed.status();
+  }
+  impl->replay = *replayed;
+
+  Impl* raw = impl.get();
+  impl->head->SetCommitLog([raw](const std::vector<head::MemSeries*>& s, const std::vector<head::SampleRef>& smp) {
+    return raw->LogCommit(s, smp);
+  });
+  return std::unique_ptr<DB>(new DB(std::move(impl)));
+}
+
+DB::DB(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+DB::~DB() {
+  if (absl::Status st = Close(); !st.ok()) {
+    impl_->logger->Error("tsdb", "closing DB failed", {{"err", std::string(st.message())}});
+  }
+}
+
+std::unique_ptr<Appender> DB::NewAppender() { return impl_->head->NewAppender(); }
+
+absl::StatusOr<std::unique_ptr<Querier>> DB::NewQuerier(Timestamp mint, Timestamp maxt) {
+  if (impl_->head->closed()) return absl::FailedPreconditionError("DB is closed");
+  return impl_->head->NewQuerier(mint, maxt);
+}
+
+absl::Status DB::Close() {
+  absl::MutexLock l(&impl_->close_mu);
+  if (impl_->closed) return absl::OkStatus();
+  impl_->closed = true;
+  impl_->head->MarkClosed();
+  absl::Status st = impl_->wal->Close();
+  impl_->Unlock();
+  return st;
+}
+
+DBStats DB::Stats() const {
+  head::HeadStats hs = impl_->head->Stats();
+  DBStats s;
+  s.head_series = hs.num_series;
+  s.head_chunks = hs.chunks;
+  s.samples_appended = hs.samples_appended;
+  s.out_of_order_samples = hs.out_of_order_samples;
+  s.out_of_bounds_samples = hs.out_of_bounds_samples;
+  s.series_created = hs.series_created;
+  s.head_min_time = hs.min_time;
+  s.head_max_time = hs.max_time;
+  s.replayed_series = impl_->replay.series;
+  s.replayed_samples = impl_->replay.samples;
+  s.replay_unknown_refs = impl_->replay.unknown_refs;
+  s.replay_seconds = impl_->replay.seconds;
+  s.wal_repaired = impl_->replay.repaired;
+  s.head_index_bytes = impl_->head->IndexMemoryBytes();
+  return s;
+}
+
+const std::string& DB::dir() const { return impl_->dir; }
+
+}  // namespace promlite::tsdb
