@@ -295,13 +295,13 @@ void WriteExpr(std::string* b, const Expr& e) {
 
 // Prettify (Prometheus' prettier.go): a node longer than 100 characters is
 // split, its children indented by two spaces per level.
-constexpr size_t kMaxCharactersPerLine = 100;
-
 std::string Indent(int level) { return std::string(static_cast<size_t>(level) * 2, ' '); }
 
-bool NeedsSplit(const Expr& e) { return Format(e).size() > kMaxCharactersPerLine; }
-
-std::string Pretty(const Expr& e, int level);
+struct Prettifier {
+  size_t max_line;
+  bool NeedsSplit(const Expr& e) const { return Format(e).size() > max_line; }
+  std::string Pretty(const Expr& e, int level) const;
+};
 
 std::string TrimSpace(std::string s) {
   size_t a = s.find_first_not_of(" \t\n\r");
@@ -310,7 +310,7 @@ std::string TrimSpace(std::string s) {
   return s.substr(a, z - a + 1);
 }
 
-std::string Pretty(const Expr& e, int level) {
+std::string Prettifier::Pretty(const Expr& e, int level) const {
   switch (e.kind()) {
     case NodeKind::kAggregate: {
       const auto& a = static_cast<const AggregateExpr&>(e);
@@ -388,6 +388,6 @@ std::string Format(const Expr& e) {
   return out;
 }
 
-std::string Prettify(const Expr& e) { return Pretty(e, 0); }
+std::string Prettify(const Expr& e, size_t max_line) { return Prettifier{max_line}.Pretty(e, 0); }
 
 }  // namespace promlite::promql

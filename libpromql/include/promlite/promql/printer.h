@@ -14,8 +14,9 @@ namespace promlite::promql {
 std::string Format(const Expr& e);
 
 // The multi-line form of /api/v1/format_query (Prometheus' Prettify): nodes
-// longer than 100 characters are split over indented lines.
-std::string Prettify(const Expr& e);
+// whose one-line form is longer than `max_line` characters are split over
+// lines indented by two spaces per level.
+std::string Prettify(const Expr& e, size_t max_line = 100);
 
 // A matcher as PromQL writes it: name="value", with the name quoted when it
 // is not a legacy label name and Go's escaping in the value.
