@@ -12,7 +12,7 @@ PKGS=(
   # libraries (see docs/design-notes.md for why each one is here)
   libabsl-dev libre2-dev libzstd-dev libsnappy-dev libprotobuf-dev protobuf-compiler
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libyaml-cpp-dev nlohmann-json3-dev
-  libcrypt-dev
+  libcrypt-dev libcli11-dev
   # tests and benchmarks
   catch2 libbenchmark-dev openssl python3 curl
   # real peers for integration and compatibility tests

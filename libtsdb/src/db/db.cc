@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "promlite/tsdb/runtime.h"
 #include "db/replay.h"
 #include "head/head.h"
 #include "record/record.h"
@@ -106,6 +107,7 @@ absl::Status DB::Impl::LogCommit(const std::vector<head::MemSeries*>& new_series
 }
 
 absl::StatusOr<std::unique_ptr<DB>> DB::Open(const std::string& dir, Options opts) {
+  DisableMutexDeadlockDetection();
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
   impl->logger = opts.logger ? opts.logger : DefaultLogger();

@@ -197,9 +197,9 @@ absl::Status Head::Commit(std::vector<SampleRef>& samples, std::vector<MemSeries
   for (const SampleRef& r : samples) {
     // Batches usually hold runs of one series; keep its lock across the run.
     if (r.series != locked) {
-      if (locked) locked->mu().Unlock();
+      if (locked) locked->mu().unlock();
       locked = r.series;
-      locked->mu().Lock();
+      locked->mu().lock();
     }
     if (r.series->Append(r.t, r.v, seq, watermark, chunk_opts_)) {
       appended++;
@@ -209,7 +209,7 @@ absl::Status Head::Commit(std::vector<SampleRef>& samples, std::vector<MemSeries
       ooo++;
     }
   }
-  if (locked) locked->mu().Unlock();
+  if (locked) locked->mu().unlock();
   if (appended > 0) UpdateTimeBounds(mint, maxt);
   samples_appended_.fetch_add(appended, std::memory_order_relaxed);
   out_of_order_.fetch_add(ooo, std::memory_order_relaxed);
@@ -218,7 +218,7 @@ absl::Status Head::Commit(std::vector<SampleRef>& samples, std::vector<MemSeries
 }
 
 bool Head::ReplayAppend(MemSeries* s, Timestamp t, double v) {
-  absl::MutexLock l(&s->mu());
+  std::lock_guard<SpinLock> l(s->mu());
   return s->Append(t, v, 0, 0, chunk_opts_);
 }
 
@@ -246,7 +246,7 @@ HeadStats Head::Stats() const {
   uint32_t max_id = MaxSeriesId();
   for (uint32_t id = 1; id <= max_id; id++) {
     if (MemSeries* s = Series(id)) {
-      absl::MutexLock l(&s->mu());
+      std::lock_guard<SpinLock> l(s->mu());
       st.chunks += s->NumChunks();
     }
   }

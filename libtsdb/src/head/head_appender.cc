@@ -30,15 +30,15 @@ class HeadAppender final : public Appender {
       head_->CountOutOfBounds();
       return ErrOutOfBounds(Detail(*head_, s, t));
     }
-    {
-      absl::MutexLock l(&s->mu());
-      if (t < s->last_t()) return ErrOutOfOrderSample(Detail(*head_, s, t));
-      if (t == s->last_t()) {
-        if (std::bit_cast<uint64_t>(v) != std::bit_cast<uint64_t>(s->last_v())) {
-          return ErrDuplicateSampleForTimestamp(Detail(*head_, s, t));
-        }
-        return SeriesRef{s->id()};  // an exact repeat is accepted and dropped
+    // Checked again under the series lock at commit; this early check gives
+    // the caller Prometheus' error for the common case.
+    Timestamp last_t = s->last_t();
+    if (t < last_t) return ErrOutOfOrderSample(Detail(*head_, s, t));
+    if (t == last_t) {
+      if (std::bit_cast<uint64_t>(v) != std::bit_cast<uint64_t>(s->last_v())) {
+        return ErrDuplicateSampleForTimestamp(Detail(*head_, s, t));
       }
+      return SeriesRef{s->id()};  // an exact repeat is accepted and dropped
     }
     // Within the batch, the previous sample of a series is usually the last
     // one buffered; anything older is caught at commit and counted.

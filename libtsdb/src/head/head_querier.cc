@@ -25,7 +25,7 @@ class HeadSeriesSet final : public SeriesSet {
       std::vector<ChunkSnapshot> snaps;
       Timestamp maxt;
       {
-        absl::MutexLock l(&e.series->mu());
+        std::lock_guard<SpinLock> l(e.series->mu());
         maxt = std::min(maxt_, e.series->VisibleMaxTime(seq_));
         if (maxt < mint_) continue;
         e.series->Snapshot(mint_, maxt, &snaps);

@@ -53,7 +53,7 @@ void MemSeries::CutHeadChunk(Timestamp t, const ChunkOptions& opts) {
 }
 
 bool MemSeries::Append(Timestamp t, double v, uint64_t seq, uint64_t watermark, const ChunkOptions& opts) {
-  if (t <= last_t_) return false;
+  if (t <= last_t_.load(std::memory_order_relaxed)) return false;
   bool created = false;
   if (!head_ || head_->app.num_samples() == 0) {
     CutHeadChunk(t, opts);
@@ -71,8 +71,9 @@ bool MemSeries::Append(Timestamp t, double v, uint64_t seq, uint64_t watermark, 
   }
   head_->app.Append(t, v);
   head_->maxt = t;
-  last_t_ = t;
-  last_v_ = v;
+  // Value first: an appender that sees the new time must see its value.
+  last_v_.store(std::bit_cast<uint64_t>(v), std::memory_order_relaxed);
+  last_t_.store(t, std::memory_order_release);
 
   // Fold commits every reader can already see into the base.
   size_t keep = 0;

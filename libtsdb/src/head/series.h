@@ -3,14 +3,15 @@
 #pragma once
 
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
-#include "absl/synchronization/mutex.h"
 #include "chunkenc/xor.h"
 #include "promlite/tsdb/sample.h"
+#include "util/spinlock.h"
 
 namespace promlite::tsdb::head {
 
@@ -46,13 +47,14 @@ class MemSeries {
   uint16_t num_labels() const { return nlabels_; }
   const uint32_t* syms() const { return reinterpret_cast<const uint32_t*>(this + 1); }
 
-  absl::Mutex& mu() const { return mu_; }
+  SpinLock& mu() const { return mu_; }
+
+  // The last committed sample (kMinTime when none). Readable without mu():
+  // appenders check against it before the commit re-checks under the lock.
+  Timestamp last_t() const { return last_t_.load(std::memory_order_acquire); }
+  double last_v() const { return std::bit_cast<double>(last_v_.load(std::memory_order_relaxed)); }
 
   // --- all below require mu() held ---
-
-  // The last committed sample (kMinTime when none).
-  Timestamp last_t() const { return last_t_; }
-  double last_v() const { return last_v_; }
 
   // Appends a sample of commit `seq`. Returns false if it is not after the
   // last sample (it is then dropped). `watermark` is the oldest commit any
@@ -67,7 +69,7 @@ class MemSeries {
 
   // Time range of all samples held (kMaxTime/kMinTime when empty).
   Timestamp MinTime() const;
-  Timestamp MaxTime() const { return last_t_; }
+  Timestamp MaxTime() const { return last_t(); }
   size_t NumChunks() const { return closed_.size() + (head_ ? 1 : 0); }
   size_t ChunkBytes() const;
 
@@ -95,12 +97,12 @@ class MemSeries {
   const uint32_t id_;
   const uint16_t nlabels_;
   const uint64_t hash_;
-  mutable absl::Mutex mu_;
+  mutable SpinLock mu_;
   std::vector<ClosedChunk> closed_;
   std::unique_ptr<HeadChunk> head_;
   Timestamp next_at_ = 0;
-  Timestamp last_t_ = kMinTime;
-  double last_v_ = 0;
+  std::atomic<Timestamp> last_t_{kMinTime};
+  std::atomic<uint64_t> last_v_{0};
   // Commit visibility: samples up to base_maxt_ are visible to all readers;
   // commits_ lists (seq, maxt after that commit) for newer commits.
   Timestamp base_maxt_ = kMinTime;
