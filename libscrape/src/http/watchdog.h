@@ -1,0 +1,50 @@
+// One thread that enforces total deadlines on blocking HTTP requests.
+//
+// cpp-httplib only has per-operation timeouts (connect, each read), so a
+// target that trickles bytes could hold a scrape far past scrape_timeout.
+// Callers arm a deadline with a cancel callback; the watchdog calls it when
+// the deadline passes unless the caller disarmed it first. One thread serves
+// every scrape loop, so thousands of targets do not need thousands of timers.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+
+namespace promlite::scrape::http {
+
+class Watchdog {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  Watchdog();
+  ~Watchdog();
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+  // The process-wide instance.
+  static Watchdog& Global();
+
+  // Calls `cancel` (on the watchdog thread) at `deadline` unless disarmed.
+  uint64_t Arm(Clock::time_point deadline, std::function<void()> cancel);
+  // Returns once `id` can no longer fire: if its callback is running, waits
+  // for it to finish.
+  void Disarm(uint64_t id);
+
+ private:
+  void Loop();
+
+  absl::Mutex mu_;
+  std::multimap<Clock::time_point, uint64_t> by_time_ ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, std::pair<Clock::time_point, std::function<void()>>> armed_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t firing_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace promlite::scrape::http
