@@ -336,3 +336,12 @@ TEST_CASE("A failing disk write fails the commit and leaves nothing half-visible
   for (const auto& [_, v] : all) samples += v.size();
   CHECK(samples == 10);
 }
+
+TEST_CASE("An in-memory DB needs no directory", "[db]") {
+  auto db = DB::OpenInMemory(Quiet());
+  WriteBatches(*db, 5, 3);
+  CHECK(CheckBatchPrefix(*db, 3) == 5);
+  CHECK(db->dir().empty());
+  REQUIRE(db->Close().ok());
+  CHECK(db->NewAppender()->Append(0, SeriesLabels(1), 1, 1).status().message() == "DB is closed");
+}

@@ -155,6 +155,19 @@ absl::StatusOr<std::unique_ptr<DB>> DB::Open(const std::string& dir, Options opt
   return std::unique_ptr<DB>(new DB(std::move(impl)));
 }
 
+std::unique_ptr<DB> DB::OpenInMemory(Options opts) {
+  DisableMutexDeadlockDetection();
+  auto impl = std::make_unique<Impl>();
+  impl->logger = opts.logger ? opts.logger : DefaultLogger();
+  impl->opts = opts;
+  head::HeadOptions ho;
+  ho.chunk_range_ms = opts.block_range_ms > 0 ? opts.block_range_ms : Options().block_range_ms;
+  ho.stripe_size = opts.stripe_size;
+  ho.logger = impl->logger;
+  impl->head = std::make_unique<head::Head>(ho);
+  return std::unique_ptr<DB>(new DB(std::move(impl)));
+}
+
 DB::DB(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 DB::~DB() {
@@ -175,7 +188,7 @@ absl::Status DB::Close() {
   if (impl_->closed) return absl::OkStatus();
   impl_->closed = true;
   impl_->head->MarkClosed();
-  absl::Status st = impl_->wal->Close();
+  absl::Status st = impl_->wal ? impl_->wal->Close() : absl::OkStatus();
   impl_->Unlock();
   return st;
 }

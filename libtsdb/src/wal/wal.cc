@@ -185,16 +185,25 @@ absl::Status WAL::NextSegmentLocked() {
     if (absl::Status st = FlushPage(true); !st.ok()) return st;
   }
   const int prev_fd = fd_;
-  const int prev = segment_;
-  if (absl::Status st = CreateSegment(prev + 1); !st.ok()) return st;
-  // Like Prometheus, a failed fsync of the finished segment is reported but
-  // does not fail the write: the data is in the page cache and the new
+  const std::string prev_path = SegPath(segment_);
+  if (absl::Status st = CreateSegment(segment_ + 1); !st.ok()) return st;
+  // Like Prometheus, the finished segment is fsynced in the background and a
+  // failure is logged, not returned: the data is in the page cache and the new
   // segment is usable; only a power loss could still lose it.
-  absl::Status st;
-  if (::fsync(prev_fd) != 0) st = ErrnoError(errno, "fsync WAL segment", SegPath(prev));
-  ::close(prev_fd);
-  if (!st.ok()) logger_->Error(kComponent, "Sync previous segment", {{"err", std::string(st.message())}});
+  WaitForCloser();
+  closer_ = std::thread([prev_fd, prev_path, logger = logger_] {
+    if (::fsync(prev_fd) != 0) {
+      const int err = errno;
+      logger->Error(kComponent, "Sync previous segment",
+                    {{"segment", prev_path}, {"err", std::string(ErrnoError(err, "fsync", prev_path).message())}});
+    }
+    ::close(prev_fd);
+  });
   return absl::OkStatus();
+}
+
+void WAL::WaitForCloser() {
+  if (closer_.joinable()) closer_.join();
 }
 
 absl::Status WAL::LogRecord(std::string_view rec) {
@@ -435,6 +444,7 @@ absl::Status WAL::Close() {
   absl::MutexLock l(&mu_);
   if (closed_) return absl::FailedPreconditionError("WAL is closed");
   closed_ = true;
+  WaitForCloser();
   if (fd_ < 0) return failed_;
   absl::Status st = failed_;
   // Pad the last page so the segment ends on a page boundary, as Prometheus

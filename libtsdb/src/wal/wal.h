@@ -5,7 +5,8 @@
 // (write(2) of the partially filled page; the page stays open in memory and
 // later calls write only its new bytes), so a process crash loses nothing that
 // Log acknowledged. Power loss is covered up to the last fsync: a segment is
-// fsynced when it is closed and on Close(), and on every Log when
+// fsynced when it is closed (in the background after a rollover, as
+// Prometheus does; Close() waits for it) and on Close(), and on every Log when
 // WALOptions::sync_on_log is set.
 //
 // Failure: a Log that fails (EIO, ENOSPC, EFBIG, EROFS...) is undone: the file
@@ -24,6 +25,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
@@ -125,6 +127,7 @@ class WAL {
   absl::Status FlushPage(bool clear) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status NextSegmentLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status CloseSegmentFile() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void WaitForCloser() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteAt(const char* p, size_t n, int64_t off) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status RollBack(absl::Status cause) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ResetPage() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -146,6 +149,9 @@ class WAL {
   bool in_log_ ABSL_GUARDED_BY(mu_) = false;
   Undo undo_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<char[]> undo_page_ ABSL_GUARDED_BY(mu_);
+  // fsyncs and closes the previous segment after a rollover, so a Log does
+  // not wait for a whole segment to reach the disk. At most one runs.
+  std::thread closer_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace promlite::tsdb::wal

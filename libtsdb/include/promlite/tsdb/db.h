@@ -62,6 +62,9 @@ class DB final : public Storage {
   // Opens (creating if needed) the database in `dir`, taking its lock and
   // replaying the WAL. A damaged WAL tail is repaired and logged.
   static absl::StatusOr<std::unique_ptr<DB>> Open(const std::string& dir, Options opts = {});
+  // A database without a directory: no WAL, nothing survives Close. For
+  // tests and for hosts that only need in-process storage.
+  static std::unique_ptr<DB> OpenInMemory(Options opts = {});
   ~DB() override;
 
   // Appenders must not outlive the DB. After Close, Append and Commit fail.
