@@ -14,8 +14,8 @@
 namespace promlite::tsdb::wal {
 namespace {
 
-// Read this many pages per read(2): large enough to amortise the syscall,
-// small enough to stay in L2.
+// Read this much per read(2): large enough to amortise the syscall, small
+// enough to stay in L2.
 constexpr size_t kReadBufferSize = 16 * kPageSize;
 
 const char kZeroPage[kPageSize] = {};
@@ -57,7 +57,8 @@ absl::StatusOr<std::unique_ptr<Reader>> Reader::Open(std::string_view dir) {
 }
 
 Reader::Reader(std::vector<SegFile> segs) : segs_(std::move(segs)) {
-  buf_.Reserve(kReadBufferSize);
+  // Room for a full read plus a fragment carried over from the previous one.
+  buf_.Reserve(kReadBufferSize + kPageSize);
 }
 
 Reader::~Reader() {
@@ -100,88 +101,80 @@ bool Reader::OpenSegment(size_t i) {
   if (fd_ < 0) return FailIO(ErrnoError(errno, "open WAL segment", segs_[i].path));
   ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
   seg_eof_ = false;
-  have_page_ = false;
   buf_off_ = 0;
   buf_len_ = 0;
-  page_ = 0;
   pos_ = 0;
   return true;
 }
 
-bool Reader::NextPage() {
-  if (have_page_ && page_ + kPageSize < buf_len_) {
-    page_ += kPageSize;
-    pos_ = 0;
-    return true;
-  }
-  have_page_ = false;
+bool Reader::Need(size_t n) {
+  if (buf_len_ - pos_ >= n) return true;
   if (seg_eof_) return false;
-  buf_off_ += static_cast<int64_t>(buf_len_);
-  buf_len_ = 0;
-  size_t got = 0;
-  while (got < kReadBufferSize) {
-    ssize_t n = ::read(fd_, buf_.data() + got, kReadBufferSize - got);
-    if (n < 0) {
+  // Keep the unread tail and fill the rest of the buffer.
+  const size_t keep = buf_len_ - pos_;
+  if (keep > 0 && pos_ > 0) std::memmove(buf_.data(), buf_.data() + pos_, keep);
+  buf_off_ += static_cast<int64_t>(pos_);
+  buf_len_ = keep;
+  pos_ = 0;
+  const size_t cap = buf_.capacity();
+  while (buf_len_ < cap) {
+    ssize_t r = ::read(fd_, buf_.data() + buf_len_, cap - buf_len_);
+    if (r < 0) {
       if (errno == EINTR) continue;
       return FailIO(ErrnoError(errno, "read WAL segment", segs_[cur_].path));
     }
-    if (n == 0) {
+    if (r == 0) {
+      // A segment that ends inside a page reads as zero-padded, as in
+      // Prometheus: a torn write after a complete record then looks like
+      // regular padding, and one inside a record fails its checksum.
+      const int64_t end = buf_off_ + static_cast<int64_t>(buf_len_);
+      const size_t pad = static_cast<size_t>((kPageSize - end % kPageSize) % kPageSize);
+      buf_.Reserve(buf_len_ + pad, buf_len_);
+      std::memset(buf_.data() + buf_len_, 0, pad);
+      buf_len_ += pad;
       seg_eof_ = true;
       break;
     }
-    got += static_cast<size_t>(n);
+    buf_len_ += static_cast<size_t>(r);
   }
-  if (got == 0) return false;
-  // A segment that ends inside a page reads as zero-padded, as in Prometheus:
-  // a torn write after a complete record is then indistinguishable from
-  // regular padding, and one inside a record fails its checksum.
-  size_t padded = (got + kPageSize - 1) / kPageSize * kPageSize;
-  std::memset(buf_.data() + got, 0, padded - got);
-  buf_len_ = padded;
-  page_ = 0;
-  pos_ = 0;
-  have_page_ = true;
-  return true;
+  return buf_len_ >= n;
 }
 
 bool Reader::Next() {
   if (!status_.ok()) return false;
   if (fd_ < 0) {
-    // First call, or the previous segment ended: open the next one.
-    if (!started_) {
-      started_ = true;
-      if (!OpenSegment(0)) return false;
-    } else {
-      return false;
-    }
+    if (started_) return false;  // already at the end
+    started_ = true;
+    if (!OpenSegment(0)) return false;
   }
   int frags = 0;
   size_t rec_len = 0;
   uint8_t flags = 0;
   int64_t rec_start = 0;
   for (;;) {
-    if (!have_page_ || pos_ >= kPageSize) {
-      if (!NextPage()) {
-        if (!status_.ok()) return false;
-        if (frags > 0) return Fail(rec_start, "last record is torn: the segment ends inside it");
-        if (!OpenSegment(cur_ + 1)) return false;  // the end, or an I/O error in status_
-        continue;
-      }
+    if (!Need(1)) {
+      if (!status_.ok()) return false;
+      if (frags > 0) return Fail(rec_start, "last record is torn: the segment ends inside it");
+      if (!OpenSegment(cur_ + 1)) return false;  // the end, or an I/O error in status_
+      continue;
     }
-    const uint8_t* page = reinterpret_cast<const uint8_t*>(buf_.data()) + page_;
-    const int64_t off = buf_off_ + static_cast<int64_t>(page_ + pos_);
+    const int64_t off = buf_off_ + static_cast<int64_t>(pos_);
     const int64_t damage = frags > 0 ? rec_start : off;
-    const uint8_t hdr = page[pos_];
+    const uint8_t hdr = static_cast<uint8_t>(buf_.data()[pos_]);
     if (hdr == 0) {
-      // Padding: the rest of the page must be zero.
-      const size_t rest = kPageSize - pos_ - 1;
-      if (std::memcmp(page + pos_ + 1, kZeroPage, rest) != 0) {
-        size_t i = pos_ + 1;
-        while (page[i] == 0) ++i;
-        return Fail(damage, absl::StrFormat("unexpected non-zero byte 0x%02x in padded page at offset %d", page[i],
-                                            buf_off_ + static_cast<int64_t>(page_ + i)));
+      // Padding: zeros up to the end of this page.
+      const size_t rest = kPageSize - 1 - static_cast<size_t>(off % kPageSize);
+      if (!Need(1 + rest)) {
+        return status_.ok() ? Fail(damage, absl::StrCat("padding at offset ", off, " is cut off")) : false;
       }
-      pos_ = kPageSize;
+      const char* p = buf_.data() + pos_ + 1;
+      if (std::memcmp(p, kZeroPage, rest) != 0) {
+        size_t i = 0;
+        while (p[i] == 0) ++i;
+        return Fail(damage, absl::StrFormat("unexpected non-zero byte 0x%02x in padded page at offset %d",
+                                            static_cast<uint8_t>(p[i]), off + 1 + static_cast<int64_t>(i)));
+      }
+      pos_ += 1 + rest;
       continue;
     }
     const uint8_t type = hdr & kFragTypeMask;
@@ -189,16 +182,19 @@ bool Reader::Next() {
         (hdr & (kSnappyFlag | kZstdFlag)) == (kSnappyFlag | kZstdFlag)) {
       return Fail(damage, absl::StrFormat("invalid fragment header byte 0x%02x at offset %d", hdr, off));
     }
-    if (pos_ + kFragmentHeaderSize > kPageSize) {
-      return Fail(damage, absl::StrCat("fragment header at offset ", off, " crosses a page boundary"));
+    if (!Need(kFragmentHeaderSize)) {
+      return status_.ok() ? Fail(damage, absl::StrCat("fragment header at offset ", off, " is cut off")) : false;
     }
-    const uint16_t len = LoadBE16(page + pos_ + 1);
-    const uint32_t want_crc = LoadBE32(page + pos_ + 3);
-    if (pos_ + kFragmentHeaderSize + len > kPageSize) {
-      return Fail(damage, absl::StrCat("invalid fragment length ", len, " at offset ", off,
-                                       ": it would cross a page boundary"));
+    const uint8_t* h = reinterpret_cast<const uint8_t*>(buf_.data()) + pos_;
+    const uint16_t len = LoadBE16(h + 1);
+    const uint32_t want_crc = LoadBE32(h + 3);
+    if (len > kPageSize - kFragmentHeaderSize) {
+      return Fail(damage, absl::StrCat("invalid fragment length ", len, " at offset ", off));
     }
-    const uint8_t* data = page + pos_ + kFragmentHeaderSize;
+    if (!Need(kFragmentHeaderSize + len)) {
+      return status_.ok() ? Fail(damage, absl::StrCat("fragment at offset ", off, " is cut off")) : false;
+    }
+    const uint8_t* data = reinterpret_cast<const uint8_t*>(buf_.data()) + pos_ + kFragmentHeaderSize;
     const uint32_t crc = crc32c::Value(data, len);
     if (crc != want_crc) {
       return Fail(damage, absl::StrFormat("unexpected checksum %08x, expected %08x (fragment at offset %d)", crc,
@@ -225,7 +221,7 @@ bool Reader::Next() {
 
     std::string_view payload;
     if (type == kFragFull) {
-      // Common case: the record is one fragment; hand out a view of the page.
+      // Common case: the record is one fragment; hand out a view of the buffer.
       payload = std::string_view(reinterpret_cast<const char*>(data), len);
     } else {
       frag_buf_.Reserve(rec_len + len, rec_len);
@@ -235,7 +231,7 @@ bool Reader::Next() {
       if (type != kFragLast) continue;
       payload = std::string_view(frag_buf_.data(), rec_len);
     }
-    record_end_ = buf_off_ + static_cast<int64_t>(page_ + pos_);
+    record_end_ = buf_off_ + static_cast<int64_t>(pos_);
     Compression c = flags == kSnappyFlag ? Compression::kSnappy
                     : flags == kZstdFlag ? Compression::kZstd
                                          : Compression::kNone;

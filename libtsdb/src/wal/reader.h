@@ -5,7 +5,9 @@
 // crash after a complete record loses nothing and a crash inside a record is
 // reported as corruption at that record. Every fragment's CRC32C, the fragment
 // order and the padding are checked; the first problem stops the reader with a
-// Corruption naming the segment and the offset of the damaged record.
+// Corruption naming the segment and the offset of the damaged record. Like
+// Prometheus' reader (which has met such files in production) a fragment that
+// crosses a page boundary is accepted, though no writer should produce one.
 //
 // The reader is meant for segments that are no longer written to (replay at
 // startup, checkpointing); it does not wait for concurrent appends.
@@ -68,8 +70,9 @@ class Reader {
   explicit Reader(std::vector<SegFile> segs);
 
   bool OpenSegment(size_t i);
-  // Makes the next page of the current segment current; false at its end.
-  bool NextPage();
+  // Makes at least `n` bytes available at pos_ (refilling and compacting
+  // buf_); false at the end of the segment or on an I/O error (status_).
+  bool Need(size_t n);
   bool Fail(int64_t offset, std::string reason);
   bool FailIO(absl::Status st);
 
@@ -77,16 +80,14 @@ class Reader {
   size_t cur_ = 0;
   int fd_ = -1;
   bool started_ = false;
-  bool seg_eof_ = false;
+  bool seg_eof_ = false;  // the file is read and its last page padded
 
-  // buf_[0, buf_len_) holds whole pages of the current segment starting at
-  // segment offset buf_off_ (a file that ends inside a page is zero-padded).
+  // buf_[0, buf_len_) holds the segment from offset buf_off_; a file that
+  // ends inside a page is zero-padded to the page end.
   ByteBuffer buf_;
   size_t buf_len_ = 0;
   int64_t buf_off_ = 0;
-  size_t page_ = 0;      // start of the current page in buf_
-  size_t pos_ = 0;       // read position inside the current page
-  bool have_page_ = false;
+  size_t pos_ = 0;  // read position in buf_
 
   ByteBuffer frag_buf_;  // fragments of a record being assembled
   Decompressor dec_;
