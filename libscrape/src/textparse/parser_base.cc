@@ -106,25 +106,25 @@ std::string_view Parser::Help() {
   if (!help_.escaped) return View(help_);
   // The text format only knows \\ and \n in help; OpenMetrics also \".
   std::string_view raw = View(help_);
-  scratch_.clear();
+  help_scratch_.clear();
   for (size_t i = 0; i < raw.size(); i++) {
     char c = raw[i];
     if (c == '\\' && i + 1 < raw.size()) {
       char n = raw[i + 1];
       if (n == '\\' || (n == '"' && format_ == Format::kOpenMetrics)) {
-        scratch_.push_back(n);
+        help_scratch_.push_back(n);
         i++;
         continue;
       }
       if (n == 'n') {
-        scratch_.push_back('\n');
+        help_scratch_.push_back('\n');
         i++;
         continue;
       }
     }
-    scratch_.push_back(c);
+    help_scratch_.push_back(c);
   }
-  return scratch_;
+  return help_scratch_;
 }
 
 Parser::ScanResult Parser::ScanQuoted(Span* out, bool allow_raw_newline) {

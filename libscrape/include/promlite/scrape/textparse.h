@@ -169,7 +169,8 @@ class Parser {
   MetricType type_ = MetricType::kUnknown;
   std::string family_name_;  // family of the last metadata line, for _created matching
 
-  std::string scratch_;  // unescaped metric name / help
+  std::string scratch_;       // unescaped metric or family name
+  std::string help_scratch_;  // unescaped help text
 };
 
 template <typename F>

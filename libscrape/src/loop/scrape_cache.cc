@@ -1,0 +1,117 @@
+#include "loop/scrape_cache.h"
+
+#include "util/strings.h"
+
+namespace promlite::scrape::loop {
+
+void ScrapeCache::BeginIter() {
+  iter_++;
+  touched_.clear();
+  prev_hits_ = 0;
+  seen_count_ = 0;
+  dropped_seen_ = 0;
+}
+
+int32_t ScrapeCache::Find(std::string_view series, bool* dup) {
+  auto it = index_.find(A(series));
+  if (it == index_.end()) return -1;
+  Entry& e = entries_[it->second];
+  *dup = e.seen_iter == iter_;
+  if (!*dup) {
+    e.seen_iter = iter_;
+    seen_count_++;
+  }
+  return static_cast<int32_t>(it->second);
+}
+
+uint32_t ScrapeCache::Add(std::string_view series, tsdb::SeriesRef ref, tsdb::Labels lset) {
+  uint32_t idx;
+  if (!free_.empty()) {
+    idx = free_.back();
+    free_.pop_back();
+  } else {
+    idx = static_cast<uint32_t>(entries_.size());
+    entries_.emplace_back();
+  }
+  Entry& e = entries_[idx];
+  e = Entry{};
+  e.ref = ref;
+  e.lset = std::move(lset);
+  e.seen_iter = iter_;
+  e.live = true;
+  seen_count_++;
+  index_.emplace(std::string(series), idx);
+  return idx;
+}
+
+bool ScrapeCache::IsDropped(std::string_view series) {
+  auto it = dropped_.find(A(series));
+  if (it == dropped_.end()) return false;
+  if (it->second != iter_) {
+    it->second = iter_;
+    dropped_seen_++;
+  }
+  return true;
+}
+
+void ScrapeCache::AddDropped(std::string_view series) {
+  dropped_.emplace(std::string(series), iter_);
+  dropped_seen_++;
+}
+
+void ScrapeCache::Touch(uint32_t idx) {
+  Entry& e = entries_[idx];
+  if (e.touched_iter == iter_) return;
+  e.touched_iter = iter_;
+  if (e.tracked_iter == prev_ && prev_ != 0) prev_hits_++;
+  touched_.push_back(idx);
+}
+
+void ScrapeCache::EndIter(bool success, bool flush) {
+  if (success) {
+    for (uint32_t idx : touched_) entries_[idx].tracked_iter = iter_;
+    tracked_prev_count_ = touched_.size();
+  } else {
+    tracked_prev_count_ = 0;
+  }
+  prev_ = iter_;
+  touched_.clear();
+  size_t count = index_.size() + dropped_.size();
+  if (success && flush) {
+    successful_count_ = count;
+  } else if (count > successful_count_ * 2 + 1000) {
+    // Failing scrapes with changing series must not grow the cache forever.
+    flush = true;
+  } else {
+    flush = false;
+  }
+  if (flush) Flush();
+}
+
+void ScrapeCache::Flush() {
+  // Everything this attempt did not see goes; cheap to skip when all was seen.
+  if (seen_count_ < index_.size()) {
+    for (auto it = index_.begin(); it != index_.end();) {
+      Entry& e = entries_[it->second];
+      if (e.seen_iter != iter_) {
+        e.live = false;
+        e.lset = tsdb::Labels();
+        free_.push_back(it->second);
+        index_.erase(it++);
+      } else {
+        ++it;
+      }
+    }
+  }
+  if (dropped_seen_ < dropped_.size()) {
+    for (auto it = dropped_.begin(); it != dropped_.end();) {
+      if (it->second != iter_) {
+        dropped_.erase(it++);
+      } else {
+        ++it;
+      }
+    }
+  }
+}
+
+}  // namespace promlite::scrape::loop
