@@ -358,7 +358,7 @@ TEST_CASE("wal: options and directories that are not a WAL", "[wal]") {
   CHECK(!fs::exists(tmp.str() + "/other/00000001"));  // nothing was created
 
   // Names that look almost like segments.
-  for (std::string name : {"123", "0000000a", "000000001", "00000001.bak", "checkpoint.x"}) {
+  for (std::string name : {"123", "0000000a", "000000001", "00000001.bak", "checkpoint.x", "data.tmp"}) {
     std::string d = tmp.str() + "/near-" + name;
     fs::create_directories(d);
     WriteFile(d + "/" + name, "");
@@ -760,4 +760,22 @@ TEST_CASE("wal: reader accepts and rejects fragment streams as Prometheus' reade
     CHECK(r.status.ok() == !c.fail);
     if (c.fail) CHECK(AsCorruption(r.status).has_value());
   }
+}
+
+TEST_CASE("wal: sync_on_log", "[wal]") {
+  TempDir tmp;
+  WALOptions o = Opts(Compression::kZstd, 2 * kPageSize);
+  o.sync_on_log = true;
+  auto w = WAL::Open(tmp.str(), o);
+  REQUIRE(w.ok());
+  std::vector<std::string> want;
+  for (int i = 0; i < 50; ++i) {
+    want.push_back(std::string(static_cast<size_t>(i) * 300, static_cast<char>('a' + i % 26)));
+    REQUIRE((*w)->Log({want.back()}).ok());
+  }
+  REQUIRE((*w)->Sync().ok());
+  REQUIRE((*w)->Close().ok());
+  auto r = ReadAll(tmp.str());
+  REQUIRE(r.status.ok());
+  CHECK(r.records == want);
 }

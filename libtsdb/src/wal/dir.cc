@@ -70,7 +70,9 @@ absl::StatusOr<DirContents> ReadWALDir(std::string_view dir_sv) {
       out.segments.push_back(SegmentRef{name, *idx});
       continue;
     }
-    if (name.ends_with(kTmpSuffix)) {
+    // Only checkpoint.*.tmp, as Prometheus: any other *.tmp is not ours to
+    // delete.
+    if (name.starts_with(kCheckpointPrefix) && name.ends_with(kTmpSuffix)) {
       out.temporaries.push_back(name);
       continue;
     }
@@ -86,7 +88,7 @@ absl::StatusOr<DirContents> ReadWALDir(std::string_view dir_sv) {
     }
     return absl::FailedPreconditionError(absl::StrCat(
         "directory ", dir, " is not a write-ahead log: unexpected entry \"", name,
-        "\" (expected only 8-digit segment files, checkpoint.NNNNNNNN directories and *.tmp leftovers)"));
+        "\" (expected only 8-digit segment files, checkpoint.NNNNNNNN directories and checkpoint.*.tmp leftovers)"));
   }
   std::sort(out.segments.begin(), out.segments.end(),
             [](const SegmentRef& a, const SegmentRef& b) { return a.index < b.index; });

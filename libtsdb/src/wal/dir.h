@@ -1,9 +1,10 @@
 // The contents of a WAL directory and small file-system helpers.
 //
 // A WAL directory holds only segments (8-digit names), checkpoint.NNNNNNNN
-// directories and leftovers of interrupted work named *.tmp. Anything else
-// means the directory is not a WAL (or not only one): we report it instead of
-// guessing, so a wrong --storage.tsdb.path can never be misread or truncated.
+// directories and leftovers of interrupted checkpoints (checkpoint.*.tmp).
+// Anything else means the directory is not a WAL (or not only one): we
+// report it instead of guessing, so a wrong path can never be misread or
+// truncated.
 #pragma once
 
 #include <string>
@@ -29,7 +30,7 @@ struct CheckpointRef {
 struct DirContents {
   std::vector<SegmentRef> segments;       // sorted, contiguous
   std::vector<CheckpointRef> checkpoints;  // sorted
-  std::vector<std::string> temporaries;   // *.tmp leftovers
+  std::vector<std::string> temporaries;   // checkpoint.*.tmp leftovers
 };
 
 // Lists and validates `dir`. NotFound when it does not exist;

@@ -57,8 +57,8 @@ class WAL {
  public:
   // Opens (creating if needed) the WAL in `dir` and starts writing a new
   // segment after the last existing one, as Prometheus does; existing
-  // segments are never appended to. Removes *.tmp leftovers of interrupted
-  // checkpoints. Fails on a directory that is not a WAL.
+  // segments are never appended to. Removes checkpoint.*.tmp leftovers of
+  // interrupted checkpoints. Fails on a directory that is not a WAL.
   static absl::StatusOr<std::unique_ptr<WAL>> Open(std::string dir, WALOptions opts = {});
 
   // Closes if still open (errors are logged).
