@@ -60,6 +60,20 @@ TEST_CASE("ParseError lists every error with its range", "[promql][parser]") {
   CHECK(details.Format(1) == "1:1: parse error: set operations must always be many-to-many");
 }
 
+TEST_CASE("error ranges stay inside the query", "[promql][parser]") {
+  // Found by fuzzing: a literal reset to 0 after "duration out of range" got
+  // a start but no end; Prometheus reports such a range inverted.
+  ParseError details;
+  const std::string q = "x%o66x[+666.66e6665";
+  REQUIRE_FALSE(ParseExpr(q, {}, &details).ok());
+  CHECK(details.Format() == "1:20: parse error: unclosed left bracket");
+  REQUIRE(details.errors.size() == 4);
+  for (const auto& e : details.errors) {
+    CHECK(e.range.start <= e.range.end);
+    CHECK(e.range.end <= static_cast<int32_t>(q.size()));
+  }
+}
+
 TEST_CASE("experimental features stay behind their options", "[promql][parser]") {
   const ParseOptions none;
   CHECK(Err("limitk(1, x)", none) ==

@@ -172,7 +172,15 @@ Item Parser::Consume() {
   return it;
 }
 
-void Parser::AddError(PositionRange r, std::string msg) { errors_.push_back({r, std::move(msg)}); }
+void Parser::AddError(PositionRange r, std::string msg) {
+  // Prometheus can produce inverted ranges for nodes it replaced after an
+  // earlier error (a literal reset to 0 keeps only a new start); keep every
+  // range well-formed and inside the query.
+  const auto size = static_cast<int32_t>(input_.size());
+  r.start = std::clamp(r.start, 0, size);
+  r.end = std::clamp(r.end, r.start, size);
+  errors_.push_back({r, std::move(msg)});
+}
 
 void Parser::Unexpected(ErrorContext ctx) {
   aborted_ = true;
