@@ -3,6 +3,9 @@
 // simulated with RLIMIT_FSIZE in a child process, which works as root too).
 #include <catch2/catch.hpp>
 #include <signal.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -486,4 +489,53 @@ TEST_CASE("wal fault: a batch that fails after rolling to a new segment is undon
   auto range = Segments(dir);
   REQUIRE(range.ok());
   CHECK(*range == std::pair<int, int>{0, 0});
+}
+
+namespace {
+
+// Sets or clears the immutable attribute (chattr +i). Needs CAP_LINUX_IMMUTABLE
+// and a file system that supports it; false when that is not the case.
+bool SetImmutable(const std::string& path, bool on) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  int flags = 0;
+  bool ok = ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+  if (ok) {
+    flags = on ? (flags | FS_IMMUTABLE_FL) : (flags & ~FS_IMMUTABLE_FL);
+    ok = ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+  }
+  close(fd);
+  return ok;
+}
+
+}  // namespace
+
+TEST_CASE("wal fault: a write error that cannot be undone fails the WAL clearly", "[wal][fault]") {
+  TempDir tmp;
+  WALOptions o;
+  o.compression = Compression::kNone;
+  o.logger = NewNopLogger();
+  auto w = WAL::Open(tmp.str(), o);
+  REQUIRE(w.ok());
+  REQUIRE((*w)->Log({"before"}).ok());
+  const std::string seg = SegmentName(tmp.str(), 0);
+  if (!SetImmutable(seg, true)) {
+    WARN("cannot set the immutable attribute here (needs root and ext4/xfs); skipping");
+    return;
+  }
+  // Neither the write nor the truncation that would undo it is allowed.
+  absl::Status st = (*w)->Log({std::string(50000, 'x')});
+  CHECK(!st.ok());
+  CHECK_THAT(std::string(st.message()), Catch::Contains(seg));
+  absl::Status again = (*w)->Log({"after"});
+  CHECK(absl::IsFailedPrecondition(again));
+  CHECK_THAT(std::string(again.message()), Catch::Contains("failed and refuses writes"));
+  CHECK(absl::IsFailedPrecondition((*w)->NextSegment().status()));
+  REQUIRE(SetImmutable(seg, false));
+  CHECK(!(*w)->Close().ok());  // reports the failure
+  w->reset();
+  // The refused write left nothing behind; what was acknowledged is there.
+  Outcome r = ReadAll(tmp.str());
+  REQUIRE(r.status.ok());
+  CHECK(r.records == std::vector<std::string>{"before"});
 }

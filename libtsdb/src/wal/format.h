@@ -43,7 +43,8 @@ inline constexpr uint8_t kSnappyFlag = 0x08;
 inline constexpr uint8_t kZstdFlag = 0x10;
 inline constexpr uint8_t kReservedMask = 0xE0;
 
-// Record compression. Prometheus before 2.45 reads only snappy; zstd needs 2.45+.
+// Record compression. Prometheus before 2.46 reads only snappy; zstd needs 2.46+
+// (zstd WAL compression arrived in prometheus/prometheus#11666).
 enum class Compression { kNone, kSnappy, kZstd };
 std::string_view CompressionName(Compression c);
 // Accepts Prometheus' flag values: "none" (or ""), "snappy", "zstd".
