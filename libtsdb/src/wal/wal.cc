@@ -76,8 +76,8 @@ absl::StatusOr<std::unique_ptr<WAL>> WAL::Open(std::string dir, WALOptions opts)
   if (!contents.ok()) return contents.status();
 
   std::unique_ptr<WAL> w(new WAL(std::move(dir), std::move(opts)));
-  // Leftovers of a checkpoint (or other work) interrupted by a crash: their
-  // content was never published, so they are garbage.
+  // Leftovers of a checkpoint interrupted by a crash: their content was never
+  // published, so they are garbage.
   for (const std::string& tmp : contents->temporaries) {
     std::string path = absl::StrCat(w->dir_, "/", tmp);
     fs::remove_all(path, ec);
