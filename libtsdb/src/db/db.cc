@@ -213,6 +213,15 @@ DBStats DB::Stats() const {
   return s;
 }
 
+CardinalityStats DB::HeadCardinality(size_t limit) const {
+  CardinalityStats c = impl_->head->Cardinality(limit);
+  head::HeadStats hs = impl_->head->Stats();
+  c.chunk_count = hs.chunks;
+  c.min_time = hs.min_time;
+  c.max_time = hs.max_time;
+  return c;
+}
+
 const std::string& DB::dir() const { return impl_->dir; }
 
 }  // namespace promlite::tsdb

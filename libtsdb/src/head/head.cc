@@ -253,6 +253,42 @@ HeadStats Head::Stats() const {
   return st;
 }
 
+CardinalityStats Head::Cardinality(size_t limit) const {
+  CardinalityStats c;
+  c.num_series = num_series_.load(std::memory_order_relaxed);
+  using Stat = std::pair<std::string, uint64_t>;
+  std::vector<Stat> by_metric, value_count, memory, pairs;
+  uint32_t metric_sym;
+  bool has_metric = symbols_.Find(kMetricName, &metric_sym);
+  for (uint32_t name : postings_.Names()) {
+    std::string n(symbols_.Lookup(name));
+    uint64_t values = 0, bytes = 0;
+    postings_.ForEachValue(name, [&](uint32_t value, const Postings& list) {
+      if (list.empty()) return;
+      std::string_view v = symbols_.Lookup(value);
+      values++;
+      bytes += v.size() * list.size();
+      if (has_metric && name == metric_sym) by_metric.emplace_back(std::string(v), list.size());
+      pairs.emplace_back(n + "=" + std::string(v), list.size());
+    });
+    c.num_label_pairs += values;
+    value_count.emplace_back(n, values);
+    memory.emplace_back(n, bytes);
+  }
+  auto top = [limit](std::vector<Stat>& v) {
+    std::sort(v.begin(), v.end(), [](const Stat& a, const Stat& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    if (v.size() > limit) v.resize(limit);
+    return std::move(v);
+  };
+  c.series_count_by_metric_name = top(by_metric);
+  c.label_value_count_by_label_name = top(value_count);
+  c.memory_in_bytes_by_label_name = top(memory);
+  c.series_count_by_label_value_pair = top(pairs);
+  return c;
+}
+
 size_t Head::IndexMemoryBytes() const {
   size_t b = symbols_.MemoryBytes() + postings_.MemoryBytes();
   uint32_t max_id = MaxSeriesId();

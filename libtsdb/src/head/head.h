@@ -21,6 +21,7 @@
 #include "head/postings.h"
 #include "head/series.h"
 #include "head/symbols.h"
+#include "promlite/tsdb/db.h"
 #include "promlite/tsdb/logger.h"
 #include "promlite/tsdb/storage.h"
 
@@ -103,6 +104,8 @@ class Head {
   std::vector<std::string> LabelValues(std::string_view name, const std::vector<Matcher>& matchers) const;
 
   HeadStats Stats() const;
+  // Cardinality from the postings index (series counts per name/value).
+  CardinalityStats Cardinality(size_t limit) const;
   Timestamp MinTime() const { return min_time_.load(std::memory_order_relaxed); }
   Timestamp MaxTime() const { return max_time_.load(std::memory_order_relaxed); }
   uint32_t MaxSeriesId() const { return next_id_.load(std::memory_order_relaxed) - 1; }

@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "promlite/tsdb/logger.h"
@@ -57,6 +59,20 @@ struct DBStats {
   uint64_t head_index_bytes = 0;
 };
 
+// Cardinality of the head, as /api/v1/status/tsdb shows it. Lists are the
+// top `limit` entries by count, largest first.
+struct CardinalityStats {
+  uint64_t num_series = 0;
+  uint64_t num_label_pairs = 0;
+  uint64_t chunk_count = 0;
+  Timestamp min_time = kMaxTime;
+  Timestamp max_time = kMinTime;
+  std::vector<std::pair<std::string, uint64_t>> series_count_by_metric_name;
+  std::vector<std::pair<std::string, uint64_t>> label_value_count_by_label_name;
+  std::vector<std::pair<std::string, uint64_t>> memory_in_bytes_by_label_name;
+  std::vector<std::pair<std::string, uint64_t>> series_count_by_label_value_pair;
+};
+
 class DB final : public Storage {
  public:
   // Opens (creating if needed) the database in `dir`, taking its lock and
@@ -75,6 +91,7 @@ class DB final : public Storage {
   absl::Status Close();
 
   DBStats Stats() const;
+  CardinalityStats HeadCardinality(size_t limit) const;
   const std::string& dir() const;
 
   class Impl;

@@ -1,0 +1,185 @@
+#include "web/http_server.h"
+
+#include <sys/socket.h>
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "httplib.h"
+
+namespace promlite::server {
+
+std::string HttpRequest::Param(const std::string& name) const {
+  auto it = params.find(name);
+  return it == params.end() ? std::string() : it->second;
+}
+
+std::vector<std::string> HttpRequest::Params(const std::string& name) const {
+  std::vector<std::string> out;
+  auto [lo, hi] = params.equal_range(name);
+  for (auto it = lo; it != hi; ++it) out.push_back(it->second);
+  return out;
+}
+
+std::string HttpRequest::Header(const std::string& name) const {
+  return raw ? raw->get_header_value(name) : std::string();
+}
+
+namespace {
+
+// httplib keeps the listen socket protected; the backlog it uses is 5.
+class BackloggedServer : public httplib::Server {
+ public:
+  void RaiseBacklog(int n) { ::listen(svr_sock_, n); }
+};
+
+bool SplitHostPort(const std::string& addr, std::string* host, int* port) {
+  size_t colon = addr.rfind(':');
+  if (colon == std::string::npos) return false;
+  *host = addr.substr(0, colon);
+  if (host->size() >= 2 && host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
+  if (host->empty()) *host = "0.0.0.0";
+  try {
+    size_t used = 0;
+    *port = std::stoi(addr.substr(colon + 1), &used);
+    return used == addr.size() - colon - 1 && *port >= 0 && *port <= 65535;
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Options opts;
+  BackloggedServer svr;
+  int port = 0;
+
+  void Wrap(const std::string& method, const std::string& pattern, HttpHandler h);
+};
+
+HttpServer::HttpServer(Options opts) : impl_(std::make_unique<Impl>()) {
+  impl_->opts = std::move(opts);
+  if (!impl_->opts.logger) impl_->opts.logger = tsdb::DefaultLogger();
+  auto& svr = impl_->svr;
+  size_t threads = impl_->opts.worker_threads;
+  svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  svr.set_keep_alive_timeout(impl_->opts.keep_alive_timeout_s);
+  svr.set_keep_alive_max_count(1000);
+  svr.set_read_timeout(impl_->opts.read_timeout_s);
+  svr.set_write_timeout(impl_->opts.read_timeout_s);
+  svr.set_payload_max_length(impl_->opts.max_body_bytes);
+  svr.set_tcp_nodelay(true);
+  // Brotli at httplib's default quality costs ~1 s per MiB; offer gzip only.
+  svr.set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
+    auto& r = const_cast<httplib::Request&>(req);
+    auto it = r.headers.find("Accept-Encoding");
+    if (it != r.headers.end()) {
+      bool gzip = it->second.find("gzip") != std::string::npos;
+      r.headers.erase("Accept-Encoding");
+      if (gzip) r.headers.emplace("Accept-Encoding", "gzip");
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  svr.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unknown error";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    res.status = 500;
+    res.set_content(absl::StrCat("{\"status\":\"error\",\"errorType\":\"internal\",\"error\":\"", what, "\"}"),
+                    "application/json");
+  });
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::Impl::Wrap(const std::string& method, const std::string& pattern, HttpHandler h) {
+  std::string full = opts.route_prefix + pattern;
+  auto run = [this, method, pattern, h](const httplib::Request& req, httplib::Response& res, std::string body) {
+    auto start = std::chrono::steady_clock::now();
+    HttpRequest r;
+    r.raw = &req;
+    r.method = method;
+    r.path = req.path;
+    r.remote_addr = req.remote_addr;
+    for (const auto& [k, v] : req.params) r.params.emplace(k, v);
+    for (size_t i = 1; i < req.matches.size(); i++) r.path_args.push_back(req.matches[i].str());
+    std::string ct = req.get_header_value("Content-Type");
+    if (ct.rfind("application/x-www-form-urlencoded", 0) == 0) {
+      httplib::Params form;
+      httplib::detail::parse_query_text(body, form);
+      for (auto& [k, v] : form) r.params.emplace(k, v);
+    } else {
+      r.body = std::move(body);
+    }
+    HttpResponse out;
+    h(r, &out);
+    res.status = out.status;
+    for (const auto& [k, v] : out.headers) res.set_header(k, v);
+    res.set_content(std::move(out.body), out.content_type);
+    if (opts.observe) {
+      opts.observe(method, pattern, out.status,
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+  };
+  if (method == "GET") {
+    svr.Get(full, [run](const httplib::Request& req, httplib::Response& res) { run(req, res, req.body); });
+    return;
+  }
+  // Bodies are read through a content reader so that form bodies of any size
+  // (Grafana POSTs long queries) are accepted.
+  auto reader_handler = [run](const httplib::Request& req, httplib::Response& res,
+                              const httplib::ContentReader& content_reader) {
+    std::string body;
+    content_reader([&](const char* data, size_t len) {
+      body.append(data, len);
+      return true;
+    });
+    run(req, res, std::move(body));
+  };
+  if (method == "POST") svr.Post(full, reader_handler);
+  if (method == "PUT") svr.Put(full, reader_handler);
+  if (method == "DELETE") svr.Delete(full, reader_handler);
+}
+
+void HttpServer::Get(const std::string& p, HttpHandler h) { impl_->Wrap("GET", p, std::move(h)); }
+void HttpServer::Post(const std::string& p, HttpHandler h) { impl_->Wrap("POST", p, std::move(h)); }
+void HttpServer::Put(const std::string& p, HttpHandler h) { impl_->Wrap("PUT", p, std::move(h)); }
+void HttpServer::Delete(const std::string& p, HttpHandler h) { impl_->Wrap("DELETE", p, std::move(h)); }
+
+absl::Status HttpServer::Bind() {
+  std::string host;
+  int port;
+  if (!SplitHostPort(impl_->opts.listen_address, &host, &port)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid listen address \"", impl_->opts.listen_address, "\": want host:port"));
+  }
+  if (port == 0) {
+    impl_->port = impl_->svr.bind_to_any_port(host);
+    if (impl_->port < 0) {
+      return absl::UnavailableError(absl::StrCat("listen tcp ", impl_->opts.listen_address, ": cannot bind"));
+    }
+  } else {
+    if (!impl_->svr.bind_to_port(host, port)) {
+      return absl::UnavailableError(absl::StrCat("listen tcp ", impl_->opts.listen_address,
+                                                 ": bind failed (address already in use or not available)"));
+    }
+    impl_->port = port;
+  }
+  impl_->svr.RaiseBacklog(1024);
+  return absl::OkStatus();
+}
+
+int HttpServer::port() const { return impl_->port; }
+
+void HttpServer::Serve() { impl_->svr.listen_after_bind(); }
+
+void HttpServer::Stop() {
+  if (impl_ && impl_->svr.is_running()) impl_->svr.stop();
+}
+
+}  // namespace promlite::server
