@@ -122,6 +122,20 @@ ErrorType ErrorTypeForEval(const absl::Status& st) {
   }
 }
 
+// lookback_delta and stats; false after responding with an error.
+bool ParseQueryOptions(const HttpRequest& req, promql::QueryOptions* qo, HttpResponse* res) {
+  if (std::string lb = req.Param("lookback_delta"); !lb.empty()) {
+    auto d = ParseDurationParam(lb);
+    if (!d.ok()) {
+      RespondError(res, ErrorType::kBadData, InvalidParam("lookback_delta", d.status()).message());
+      return false;
+    }
+    qo->lookback_delta_ms = *d;
+  }
+  qo->enable_per_step_stats = req.Param("stats") == "all";
+  return true;
+}
+
 }  // namespace
 
 void WriteQueryData(const promql::Value& v, std::string* out, const promql::QueryStats* stats) {
@@ -237,12 +251,7 @@ void ApiV1::Query(const HttpRequest& req, HttpResponse* res) {
              .count();
   }
   promql::QueryOptions qo;
-  if (std::string lb = req.Param("lookback_delta"); !lb.empty()) {
-    auto d = ParseDurationParam(lb);
-    if (!d.ok()) return RespondError(res, ErrorType::kBadData, InvalidParam("lookback_delta", d.status()).message());
-    qo.lookback_delta_ms = *d;
-  }
-  qo.enable_per_step_stats = req.Param("stats") == "all";
+  if (!ParseQueryOptions(req, &qo, res)) return;
   auto q = ctx_.engine->NewInstantQuery(ctx_.db, req.Param("query"), ts, qo);
   if (!q.ok()) return RespondError(res, ErrorType::kBadData, InvalidParam("query", q.status()).message());
   RunQuery(*std::move(q), req, res);
@@ -274,12 +283,7 @@ void ApiV1::QueryRange(const HttpRequest& req, HttpResponse* res) {
                         "resolution (?step=XX)");
   }
   promql::QueryOptions qo;
-  if (std::string lb = req.Param("lookback_delta"); !lb.empty()) {
-    auto d = ParseDurationParam(lb);
-    if (!d.ok()) return RespondError(res, ErrorType::kBadData, InvalidParam("lookback_delta", d.status()).message());
-    qo.lookback_delta_ms = *d;
-  }
-  qo.enable_per_step_stats = req.Param("stats") == "all";
+  if (!ParseQueryOptions(req, &qo, res)) return;
   auto q = ctx_.engine->NewRangeQuery(ctx_.db, req.Param("query"), *start, *end, *step, qo);
   if (!q.ok()) return RespondError(res, ErrorType::kBadData, InvalidParam("query", q.status()).message());
   promql::ValueType t = (*q)->Statement().Type();

@@ -91,6 +91,31 @@ void WriteLabels(JsonWriter& w, const tsdb::Labels& l) {
   w.EndObject();
 }
 
+// The union of `fetch(querier, matchers)` over every match[] set (all series
+// when none), answered as a sorted string list with the limit applied.
+template <typename Fetch>
+void RespondStringUnion(tsdb::DB* db, const HttpRequest& req, HttpResponse* res, Fetch fetch) {
+  TimeRange r;
+  size_t limit;
+  std::vector<std::vector<tsdb::Matcher>> sets;
+  if (!ParseRange(req, &r, res) || !ParseLimit(req, &limit, res) || !ParseMatcherSets(req, &sets, res)) return;
+  auto q = db->NewQuerier(r.start, r.end);
+  if (!q.ok()) return RespondError(res, ErrorType::kInternal, q.status().message());
+  std::set<std::string> all;
+  if (sets.empty()) sets.emplace_back();
+  for (const auto& ms : sets) {
+    absl::StatusOr<std::vector<std::string>> part = fetch(**q, ms);
+    if (!part.ok()) return RespondError(res, ErrorType::kExecution, part.status().message());
+    all.insert(part->begin(), part->end());
+  }
+  std::vector<std::string> v(all.begin(), all.end());
+  promql::Annotations ann;
+  ApplyLimit(&v, limit, &ann);
+  std::string out;
+  WriteStrings(v, &out);
+  RespondData(res, out, &ann);
+}
+
 }  // namespace
 
 void ApiV1::Series(const HttpRequest& req, HttpResponse* res) {
@@ -129,25 +154,9 @@ void ApiV1::Series(const HttpRequest& req, HttpResponse* res) {
 }
 
 void ApiV1::Labels(const HttpRequest& req, HttpResponse* res) {
-  TimeRange r;
-  size_t limit;
-  std::vector<std::vector<tsdb::Matcher>> sets;
-  if (!ParseRange(req, &r, res) || !ParseLimit(req, &limit, res) || !ParseMatcherSets(req, &sets, res)) return;
-  auto q = ctx_.db->NewQuerier(r.start, r.end);
-  if (!q.ok()) return RespondError(res, ErrorType::kInternal, q.status().message());
-  std::set<std::string> names;
-  if (sets.empty()) sets.emplace_back();
-  for (const auto& ms : sets) {
-    auto n = (*q)->LabelNames(ms);
-    if (!n.ok()) return RespondError(res, ErrorType::kExecution, n.status().message());
-    names.insert(n->begin(), n->end());
-  }
-  std::vector<std::string> v(names.begin(), names.end());
-  promql::Annotations ann;
-  ApplyLimit(&v, limit, &ann);
-  std::string out;
-  WriteStrings(v, &out);
-  RespondData(res, out, &ann);
+  RespondStringUnion(ctx_.db, req, res, [](tsdb::Querier& q, const std::vector<tsdb::Matcher>& ms) {
+    return q.LabelNames(ms);
+  });
 }
 
 void ApiV1::LabelValues(const HttpRequest& req, HttpResponse* res) {
@@ -189,25 +198,9 @@ void ApiV1::LabelValues(const HttpRequest& req, HttpResponse* res) {
   if (!tsdb::IsValidLabelName(name)) {
     return RespondError(res, ErrorType::kBadData, absl::StrCat("invalid label name: \"", name, "\""));
   }
-  TimeRange r;
-  size_t limit;
-  std::vector<std::vector<tsdb::Matcher>> sets;
-  if (!ParseRange(req, &r, res) || !ParseLimit(req, &limit, res) || !ParseMatcherSets(req, &sets, res)) return;
-  auto q = ctx_.db->NewQuerier(r.start, r.end);
-  if (!q.ok()) return RespondError(res, ErrorType::kInternal, q.status().message());
-  std::set<std::string> values;
-  if (sets.empty()) sets.emplace_back();
-  for (const auto& ms : sets) {
-    auto v = (*q)->LabelValues(name, ms);
-    if (!v.ok()) return RespondError(res, ErrorType::kExecution, v.status().message());
-    values.insert(v->begin(), v->end());
-  }
-  std::vector<std::string> v(values.begin(), values.end());
-  promql::Annotations ann;
-  ApplyLimit(&v, limit, &ann);
-  std::string out;
-  WriteStrings(v, &out);
-  RespondData(res, out, &ann);
+  RespondStringUnion(ctx_.db, req, res, [&name](tsdb::Querier& q, const std::vector<tsdb::Matcher>& ms) {
+    return q.LabelValues(name, ms);
+  });
 }
 
 void ApiV1::Metadata(const HttpRequest& req, HttpResponse* res) {
