@@ -274,6 +274,17 @@ void Server::RegisterWebRoutes() {
     res->body = registry_.Expose();
   });
   http_->Get("/federate", [this](const HttpRequest& req, HttpResponse* res) { Federate(req, res); });
+  remote_ = std::make_unique<RemoteHandlers>(db_.get(), logger_, &registry_);
+  http_->Post("/api/v1/write", [this](const HttpRequest& req, HttpResponse* res) {
+    if (!flags_.web_enable_remote_write_receiver) {
+      res->status = 404;
+      res->content_type = "text/plain; charset=utf-8";
+      res->body = "remote write receiver needs to be enabled with --web.enable-remote-write-receiver\n";
+      return;
+    }
+    remote_->Write(req, res);
+  });
+  http_->Post("/api/v1/read", [this](const HttpRequest& req, HttpResponse* res) { remote_->Read(req, res); });
   http_->Get("/", [](const HttpRequest&, HttpResponse* res) {
     res->content_type = "text/plain; charset=utf-8";
     res->body =

@@ -16,6 +16,7 @@
 #include "promlite/promql/engine.h"
 #include "promlite/scrape/scrape_manager.h"
 #include "promlite/tsdb/db.h"
+#include "remote/handlers.h"
 #include "web/http_server.h"
 
 namespace promlite::server {
@@ -56,6 +57,7 @@ class Server {
   std::unique_ptr<QueryLimiter> limiter_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<ApiV1> api_;
+  std::unique_ptr<RemoteHandlers> remote_;
 
   std::mutex config_mu_;
   ServerConfig config_;
