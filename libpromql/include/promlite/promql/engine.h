@@ -8,10 +8,11 @@
 //   const auto& m = std::get<promql::Matrix>(r.value);
 //
 // Errors follow Prometheus' texts. Status codes map to the HTTP API's error
-// types: InvalidArgument -> bad_data, DeadlineExceeded -> timeout,
-// Cancelled -> canceled, ResourceExhausted (too many samples) and anything
-// else from evaluation -> execution, Unavailable/Internal from storage ->
-// internal.
+// types: InvalidArgument -> bad_data (parse errors and other problems of the
+// query found before evaluation), DeadlineExceeded -> timeout, Cancelled ->
+// canceled, ResourceExhausted (too many samples) and FailedPrecondition
+// (errors found while evaluating, e.g. "many-to-many matching not allowed")
+// -> execution, Unavailable/Internal/DataLoss from storage -> internal.
 #pragma once
 
 #include <atomic>
@@ -31,6 +32,10 @@
 
 namespace promlite::promql {
 
+namespace engine {
+class ThreadPool;
+}
+
 struct EngineOptions {
   // How far back an instant selector looks for the latest sample (--query.lookback-delta).
   int64_t lookback_delta_ms = 5 * 60 * 1000;
@@ -47,7 +52,12 @@ struct EngineOptions {
   // query, then drop it where Prometheus' rules say (promql-delayed-name-removal).
   bool enable_delayed_name_removal = false;
   // Threads one query may use for large selections (1 = evaluate inline).
+  // The engine keeps parallelism - 1 worker threads, shared by its queries.
   int parallelism = 1;
+  // Decide "might not be a counter" hints of rate()/increase() by the
+  // __type__ label instead of the metric name suffix
+  // (--enable-feature=type-and-unit-labels).
+  bool enable_type_and_unit_labels = false;
   std::shared_ptr<tsdb::Logger> logger;
 
   // The settings Prometheus' promqltest scripts assume (see
@@ -85,7 +95,7 @@ struct Result {
 class Query {
  public:
   virtual ~Query() = default;
-  // Evaluates the query. May be called once.
+  // Evaluates the query. May be called once; the Queryable must outlive it.
   virtual Result Exec() = 0;
   // Stops a running Exec from another thread; it returns Cancelled.
   virtual void Cancel() = 0;
@@ -97,6 +107,8 @@ class Engine {
  public:
   explicit Engine(EngineOptions opts = {});
   ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
 
   // Parse errors are returned here (InvalidArgument with Prometheus' text).
   absl::StatusOr<std::unique_ptr<Query>> NewInstantQuery(tsdb::Queryable* storage, std::string_view query,
@@ -110,6 +122,7 @@ class Engine {
 
  private:
   EngineOptions opts_;
+  std::unique_ptr<engine::ThreadPool> pool_;
 };
 
 }  // namespace promlite::promql
