@@ -16,6 +16,9 @@ Head::Head(HeadOptions opts)
 }
 
 Head::~Head() {
+  for (auto& [_, list] : graveyard_) {
+    for (MemSeries* s : list) MemSeries::Destroy(s);
+  }
   for (size_t i = 0; i < kIdChunks; i++) {
     std::atomic<MemSeries*>* chunk = ids_[i].load(std::memory_order_relaxed);
     if (chunk == nullptr) continue;
@@ -173,6 +176,15 @@ absl::Status Head::Commit(std::vector<SampleRef>& samples, std::vector<MemSeries
   if (samples.empty() && new_series.empty()) return absl::OkStatus();
   absl::MutexLock l(&commit_mu_);
   if (closed()) return absl::FailedPreconditionError("DB is closed");
+  // Series garbage-collected since the appender looked them up are
+  // re-created by labels (their memory is still valid: see head_gc.cc).
+  for (MemSeries*& s : new_series) {
+    if (s->deleted.load(std::memory_order_acquire)) s = Revive(s);
+  }
+  for (SampleRef& r : samples) {
+    if (r.series->deleted.load(std::memory_order_acquire)) r.series = Revive(r.series);
+  }
+  const Timestamp bound = min_valid_time_.load(std::memory_order_relaxed);
   // Series created by another appender that has not committed yet are logged
   // here, before the samples that refer to them.
   std::vector<MemSeries*> to_log;
@@ -196,6 +208,10 @@ absl::Status Head::Commit(std::vector<SampleRef>& samples, std::vector<MemSeries
   MemSeries* locked = nullptr;
   for (const SampleRef& r : samples) {
     // Batches usually hold runs of one series; keep its lock across the run.
+    if (r.t < bound) {
+      out_of_bounds_.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
     if (r.series != locked) {
       if (locked) locked->mu().unlock();
       locked = r.series;
@@ -215,6 +231,12 @@ absl::Status Head::Commit(std::vector<SampleRef>& samples, std::vector<MemSeries
   out_of_order_.fetch_add(ooo, std::memory_order_relaxed);
   committed_seq_.store(seq, std::memory_order_release);
   return absl::OkStatus();
+}
+
+MemSeries* Head::Revive(MemSeries* dead) {
+  bool created;
+  MemSeries* s = GetOrCreate(LabelsOf(dead), &created);
+  return s;
 }
 
 bool Head::ReplayAppend(MemSeries* s, Timestamp t, double v) {

@@ -21,9 +21,14 @@
 #include "head/postings.h"
 #include "head/series.h"
 #include "head/symbols.h"
+#include "tombstones/tombstones.h"
 #include "promlite/tsdb/db.h"
 #include "promlite/tsdb/logger.h"
 #include "promlite/tsdb/storage.h"
+
+namespace promlite::tsdb::blocks {
+class ChunkSeriesSet;
+}
 
 namespace promlite::tsdb::head {
 
@@ -82,6 +87,37 @@ class Head {
   // lower bound and max time minus half a block range).
   Timestamp MinValidTime() const;
   void SetMinValidTime(Timestamp t) { min_valid_time_.store(t, std::memory_order_relaxed); }
+  // Raises the bound below which commits drop samples (out of bounds), under
+  // the commit lock: every commit after this call respects it. Used before a
+  // head range is written to a block, so no sample can slip in below.
+  void RaiseCommitBound(Timestamp t);
+
+  // --- compaction and garbage collection ---
+
+  // Whether the head spans more than 1.5 block ranges (Prometheus' rule).
+  bool Compactable() const;
+  // Label-sorted series with their committed chunks clipped to [mint, maxt]
+  // and head tombstones applied, plus every label string they use (sorted).
+  std::unique_ptr<blocks::ChunkSeriesSet> RangeSeries(Timestamp mint, Timestamp maxt,
+                                                      std::vector<std::string>* symbols);
+  // Drops data before `mint` (now in a block): chunks, then series left
+  // without chunks (unlinked at once, freed once no appender or reader that
+  // could still hold them remains). Returns the ids of removed series.
+  std::vector<uint32_t> Truncate(Timestamp mint);
+
+  // --- deletion ---
+
+  // Adds tombstones [mint, maxt] for the series matching `ms`. Returns the
+  // intervals added (for the WAL).
+  std::vector<std::pair<uint32_t, tombstones::Interval>> Delete(Timestamp mint, Timestamp maxt,
+                                                                const std::vector<Matcher>& ms);
+  // WAL replay of a tombstone record.
+  void AddTombstone(uint32_t id, tombstones::Interval iv);
+  std::shared_ptr<const tombstones::Tombstones> Tombstones() const;
+
+  // Chunk series for a querier at read sequence `seq` (see AcquireReadSeq).
+  std::unique_ptr<blocks::ChunkSeriesSet> SelectChunks(uint64_t seq, bool sorted, Timestamp mint, Timestamp maxt,
+                                                       const std::vector<Matcher>& matchers);
 
   // Applies a batch atomically (see class comment). Samples that turned out
   // out of order against concurrent commits are dropped and counted.
@@ -115,9 +151,13 @@ class Head {
   const SymbolTable& symbols() const { return symbols_; }
   const MemPostings& postings() const { return postings_; }
 
-  // Reader registration for commit isolation.
+  // Reader registration for commit isolation (and for the lifetime of
+  // series pointers: see Truncate).
   uint64_t AcquireReadSeq();
   void ReleaseReadSeq(uint64_t seq);
+  // Appenders holding series pointers in a batch register the same way.
+  uint64_t AcquireEpoch();
+  void ReleaseEpoch(uint64_t epoch);
 
   void CountOutOfBounds() { out_of_bounds_.fetch_add(1, std::memory_order_relaxed); }
 
@@ -132,6 +172,7 @@ class Head {
   MemSeries* Insert(uint32_t id, uint64_t hash, const Labels& lset);
   void PublishId(uint32_t id, MemSeries* s);
   void UpdateTimeBounds(Timestamp mint, Timestamp maxt);
+  MemSeries* Revive(MemSeries* dead);
   uint64_t Watermark();
   Postings AllIds() const;
   Postings PostingsForMatcher(const Matcher& m, bool* is_negative, bool* skip) const;
@@ -164,6 +205,17 @@ class Head {
   std::atomic<uint64_t> out_of_order_{0};
   std::atomic<uint64_t> out_of_bounds_{0};
   std::atomic<uint64_t> series_created_{0};
+
+  // Garbage collection: series unlinked at epoch E are freed when every
+  // reader and appender batch registered at or before E is gone.
+  absl::Mutex epoch_mu_;
+  uint64_t epoch_ = 1;
+  std::map<uint64_t, int> epochs_;  // epoch -> holders
+  std::vector<std::pair<uint64_t, std::vector<MemSeries*>>> graveyard_;
+  void FreeGraveyard();
+
+  mutable absl::Mutex stones_mu_;
+  std::shared_ptr<const tombstones::Tombstones> stones_ = std::make_shared<tombstones::Tombstones>();
 };
 
 }  // namespace promlite::tsdb::head

@@ -19,6 +19,9 @@ class HeadAppender final : public Appender {
 
   absl::StatusOr<SeriesRef> Append(SeriesRef ref, const Labels& lset, Timestamp t, double v) override {
     if (head_->closed()) return absl::FailedPreconditionError("DB is closed");
+    // Registered before any series lookup of the batch: series the batch
+    // points to are not freed until it is committed or rolled back.
+    if (epoch_ == 0) epoch_ = head_->AcquireEpoch();
     MemSeries* s = ref != 0 ? head_->Series(ref) : nullptr;
     if (s == nullptr) {
       if (absl::Status st = lset.Validate(); !st.ok()) return st;
@@ -57,6 +60,7 @@ class HeadAppender final : public Appender {
     absl::Status st = head_->Commit(samples_, new_series_);
     samples_.clear();
     new_series_.clear();
+    ReleaseEpoch();
     min_valid_ = head_->MinValidTime();
     return st;
   }
@@ -64,11 +68,17 @@ class HeadAppender final : public Appender {
   absl::Status Rollback() override {
     samples_.clear();
     new_series_.clear();
+    ReleaseEpoch();
     return absl::OkStatus();
   }
 
  private:
+  void ReleaseEpoch() {
+    if (epoch_ != 0) head_->ReleaseEpoch(epoch_);
+    epoch_ = 0;
+  }
   Head* head_;
+  uint64_t epoch_ = 0;
   Timestamp min_valid_;
   std::vector<SampleRef> samples_;
   std::vector<MemSeries*> new_series_;

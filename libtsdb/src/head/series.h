@@ -79,6 +79,9 @@ class MemSeries {
   // Whether the series has been written to the WAL (guarded by the head's
   // commit lock, not by mu()).
   bool logged = false;
+  // Set (under the head's commit lock) when garbage collection unlinked the
+  // series; its memory is freed once no appender or reader can hold it.
+  std::atomic<bool> deleted{false};
   // Link in the head's hash-stripe chain (guarded by the stripe lock).
   MemSeries* hash_next = nullptr;
 
