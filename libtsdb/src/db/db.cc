@@ -6,40 +6,19 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "promlite/tsdb/runtime.h"
-#include "db/replay.h"
-#include "head/head.h"
-#include "record/record.h"
-#include "wal/wal.h"
+#include "compact/planner.h"
+#include "db/db_impl.h"
+#include "db/querier.h"
+#include "wal/dir.h"
 
 namespace promlite::tsdb {
 
 namespace fs = std::filesystem;
-
-class DB::Impl {
- public:
-  std::string dir;
-  Options opts;
-  std::shared_ptr<Logger> logger;
-  int lock_fd = -1;
-  std::unique_ptr<head::Head> head;
-  std::unique_ptr<wal::WAL> wal;
-  ReplayStats replay;
-  bool closed = false;
-  absl::Mutex close_mu;
-
-  // Buffers reused by the commit hook, which runs under the head's commit lock.
-  std::vector<record::RefSeries> enc_series;
-  std::vector<record::RefSample> enc_samples;
-  std::string series_buf, samples_buf;
-
-  absl::Status LogCommit(const std::vector<head::MemSeries*>& new_series, const std::vector<head::SampleRef>& samples);
-  absl::Status Lock();
-  void Unlock();
-};
 
 namespace {
 
@@ -128,6 +107,25 @@ absl::StatusOr<std::unique_ptr<DB>> DB::Open(const std::string& dir, Options opt
   ho.logger = impl->logger;
   impl->head = std::make_unique<head::Head>(ho);
 
+  int64_t max_block = opts.max_block_duration_ms;
+  if (max_block <= 0) {
+    max_block = 31ll * 24 * 3600 * 1000;
+    if (opts.retention_ms > 0 && opts.retention_ms / 10 < max_block) max_block = opts.retention_ms / 10;
+  }
+  impl->ranges = compact::BlockRanges(opts.block_range_ms, max_block);
+  impl->RemoveTemporaries();
+  if (absl::Status st = impl->ReloadBlocks(); !st.ok()) {
+    impl->Unlock();
+    return st;
+  }
+  {
+    // Samples the WAL still holds below the newest block are already in it.
+    auto bs = impl->BlocksSnapshot();
+    Timestamp maxt = kMinTime;
+    for (const auto& b : bs) maxt = std::max(maxt, b->max_time());
+    if (maxt != kMinTime) impl->head->SetMinValidTime(maxt);
+  }
+
   wal::WALOptions wo;
   wo.compression = ToWal(opts.wal_compression);
   wo.segment_size = static_cast<size_t>(opts.wal_segment_size);
@@ -147,11 +145,18 @@ absl::StatusOr<std::unique_ptr<DB>> DB::Open(const std::string& dir, Options opt
     return replayed.status();
   }
   impl->replay = *replayed;
+  if (impl->head->LowerBound() != kMinTime) {
+    // Series whose samples were all below the newest block.
+    auto segs = wal::Segments(impl->wal->dir());
+    int last = segs.ok() ? segs->second : -1;
+    for (uint32_t id : impl->head->Truncate(impl->head->LowerBound())) impl->deleted_series[id] = last;
+  }
 
   Impl* raw = impl.get();
   impl->head->SetCommitLog([raw](const std::vector<head::MemSeries*>& s, const std::vector<head::SampleRef>& smp) {
     return raw->LogCommit(s, smp);
   });
+  raw->StartLoop();
   return std::unique_ptr<DB>(new DB(std::move(impl)));
 }
 
@@ -180,13 +185,14 @@ std::unique_ptr<Appender> DB::NewAppender() { return impl_->head->NewAppender();
 
 absl::StatusOr<std::unique_ptr<Querier>> DB::NewQuerier(Timestamp mint, Timestamp maxt) {
   if (impl_->head->closed()) return absl::FailedPreconditionError("DB is closed");
-  return impl_->head->NewQuerier(mint, maxt);
+  return NewDBQuerier(impl_->head.get(), impl_->BlocksSnapshot(), mint, maxt);
 }
 
 absl::Status DB::Close() {
   absl::MutexLock l(&impl_->close_mu);
   if (impl_->closed) return absl::OkStatus();
   impl_->closed = true;
+  impl_->StopLoop();
   impl_->head->MarkClosed();
   absl::Status st = impl_->wal ? impl_->wal->Close() : absl::OkStatus();
   impl_->Unlock();
@@ -210,6 +216,18 @@ DBStats DB::Stats() const {
   s.replay_seconds = impl_->replay.seconds;
   s.wal_repaired = impl_->replay.repaired;
   s.head_index_bytes = impl_->head->IndexMemoryBytes();
+  for (const auto& b : impl_->BlocksSnapshot()) {
+    s.blocks++;
+    s.blocks_bytes += b->Size();
+  }
+  s.compactions = impl_->compactions.load();
+  s.compactions_failed = impl_->compactions_failed.load();
+  s.head_truncations = impl_->head_truncations.load();
+  s.retention_deleted_blocks = impl_->retention_deleted.load();
+  {
+    absl::MutexLock l(&impl_->blocks_mu);
+    s.damaged_blocks = impl_->damaged.size();
+  }
   return s;
 }
 

@@ -53,6 +53,10 @@ class Replayer {
         stones_.clear();
         absl::Status st = record::DecodeTombstones(rec, &stones_);
         stats_.tombstones += stones_.size();
+        for (const auto& s : stones_) {
+          head::MemSeries* ms = Resolve(s.ref);
+          if (ms != nullptr) head_.AddTombstone(ms->id(), tombstones::Interval{s.mint, s.maxt});
+        }
         return st;
       }
       default:
@@ -91,6 +95,8 @@ class Replayer {
 
   void AddSamples() {
     uint64_t appended = 0, ooo = 0;
+    // Samples below the newest block are already persisted there.
+    const Timestamp lower = head_.LowerBound();
     Timestamp mint = kMaxTime, maxt = kMinTime;
     head::MemSeries* last = nullptr;
     SeriesRef last_ref = 0;
@@ -102,6 +108,7 @@ class Replayer {
       }
       last = s;
       last_ref = smp.ref;
+      if (smp.t < lower) continue;
       if (head_.ReplayAppend(s, smp.t, smp.v)) {
         appended++;
         if (smp.t < mint) mint = smp.t;

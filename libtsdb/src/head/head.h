@@ -87,6 +87,8 @@ class Head {
   // lower bound and max time minus half a block range).
   Timestamp MinValidTime() const;
   void SetMinValidTime(Timestamp t) { min_valid_time_.store(t, std::memory_order_relaxed); }
+  // The lower bound alone (the newest block's end), without the appendable window.
+  Timestamp LowerBound() const { return min_valid_time_.load(std::memory_order_relaxed); }
   // Raises the bound below which commits drop samples (out of bounds), under
   // the commit lock: every commit after this call respects it. Used before a
   // head range is written to a block, so no sample can slip in below.
