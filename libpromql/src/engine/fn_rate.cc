@@ -3,7 +3,6 @@
 #include <cmath>
 
 #include "engine/extended_range.h"
-#include "engine/preprocess.h"
 #include "engine/range_kernels.h"
 
 namespace promlite::promql::engine {
@@ -15,7 +14,7 @@ bool ExtrapolatedRate(const WindowArgs& a, double* out, bool is_counter, bool is
   const int64_t range_start = a.ts - (a.range_ms + a.offset_ms);
   const int64_t range_end = a.ts - a.offset_ms;
   if (a.anchored || a.smoothed) {
-    auto r = ExtendedRate(s, n, range_start, range_end, DurationSeconds(a.range_ms), a.smoothed, is_counter, is_rate);
+    auto r = ExtendedRate(s, n, range_start, range_end, a.range_seconds, a.smoothed, is_counter, is_rate);
     if (!r) return false;
     *out = *r;
     return true;
@@ -25,8 +24,13 @@ bool ExtrapolatedRate(const WindowArgs& a, double* out, bool is_counter, bool is
   const size_t last = n - 1;
   double result = s[last].v - s[0].v;
   if (is_counter) {
-    for (size_t i = 1; i < n; i++) {
-      if (s[i].v < s[i - 1].v) result += s[i - 1].v;
+    // A decrease is a reset: the value before it was lost from the counter.
+    if (a.resets_known) {
+      for (size_t k = 0; k < a.nresets; k++) result += s[a.resets[k] - 1].v;
+    } else {
+      for (size_t i = 1; i < n; i++) {
+        if (s[i].v < s[i - 1].v) result += s[i - 1].v;
+      }
     }
   }
   double duration_to_start = static_cast<double>(s[0].t - range_start) / 1000;
@@ -46,7 +50,7 @@ bool ExtrapolatedRate(const WindowArgs& a, double* out, bool is_counter, bool is
   if (duration_to_end >= threshold) duration_to_end = average_between / 2;
   double factor = 1.0;
   if (sampled_interval != 0) factor = (sampled_interval + duration_to_start + duration_to_end) / sampled_interval;
-  if (is_rate) factor /= DurationSeconds(a.range_ms);
+  if (is_rate) factor /= a.range_seconds;
   *out = result * factor;
   return true;
 }

@@ -9,6 +9,7 @@
 #include "engine/annotations.h"
 #include "engine/evaluator.h"
 #include "engine/labels_util.h"
+#include "engine/preprocess.h"
 #include "engine/range_kernels.h"
 #include "engine/series_reader.h"
 #include "engine/status_macros.h"
@@ -106,6 +107,8 @@ absl::StatusOr<Value> Evaluator::EvalRangeCall(const Call& call, size_t mi) {
   }
 
   const bool keeps_name = name == "last_over_time" || name == "first_over_time";
+  const bool track_resets = (name == "rate" || name == "increase") && !src.anchored && !src.smoothed;
+  const double range_seconds = DurationSeconds(src.range);
   Block out(steps_);
   out.Reserve(nseries);
   for (size_t i = 0; i < nseries; i++) {
@@ -125,6 +128,16 @@ absl::StatusOr<Value> Evaluator::EvalRangeCall(const Call& call, size_t mi) {
     a.offset_ms = src.offset;
     a.anchored = src.anchored;
     a.smoothed = src.smoothed;
+    a.range_seconds = range_seconds;
+    // Indices of counter resets (relative to the window start they are
+    // rebased on below).
+    std::vector<uint32_t> resets, window_resets;
+    if (track_resets) {
+      for (size_t i = 1; i < pts.size(); i++) {
+        if (pts[i].v < pts[i - 1].v) resets.push_back(static_cast<uint32_t>(i));
+      }
+    }
+    size_t rlo = 0;
     WindowResult res;
     size_t lo = 0, hi = 0, widest = 0;
     int64_t mint = 0, maxt = 0;
@@ -143,6 +156,17 @@ absl::StatusOr<Value> Evaluator::EvalRangeCall(const Call& call, size_t mi) {
       a.pts = pts.data() + lo;
       a.n = hi - lo;
       a.ts = ts;
+      if (track_resets) {
+        // Resets strictly inside the window (both samples of the pair in it).
+        while (rlo < resets.size() && resets[rlo] <= lo) rlo++;
+        size_t rhi = rlo;
+        while (rhi < resets.size() && resets[rhi] < hi) rhi++;
+        window_resets.clear();
+        for (size_t k = rlo; k < rhi; k++) window_resets.push_back(resets[k] - static_cast<uint32_t>(lo));
+        a.resets_known = true;
+        a.resets = window_resets.data();
+        a.nresets = window_resets.size();
+      }
       if (!scalars.empty()) a.scalar = scalars[0].Get(0, step);
       if (scalars.size() > 1) a.scalar2 = scalars[1].Get(0, step);
       double v;

@@ -23,6 +23,13 @@ struct WindowArgs {
   bool smoothed = false;
   double scalar = 0;       // quantile_over_time's φ, predict_linear's t, smoothing factor
   double scalar2 = 0;      // double_exponential_smoothing's trend factor
+  double range_seconds = 0;  // range_ms as Go's Duration.Seconds()
+  // Counter resets of the window: the indices i (relative to pts) where
+  // pts[i] < pts[i-1], in order. Set for rate() and increase(), so they need
+  // not compare every pair of samples at every step.
+  bool resets_known = false;
+  const uint32_t* resets = nullptr;
+  size_t nresets = 0;
 };
 
 struct WindowResult {
