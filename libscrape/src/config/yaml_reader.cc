@@ -64,19 +64,21 @@ absl::StatusOr<Map> Map::Read(const Ctx& ctx, const YAML::Node& n, std::string_v
   std::vector<YAML::Node> merges;
   try {
     for (auto it = n.begin(); it != n.end(); ++it) {
-      const YAML::Node& k = it->first;
+      // The iterator yields a temporary pair: copy the (ref-counted) nodes.
+      YAML::Node k = it->first;
+      YAML::Node v = it->second;
       if (!k.IsScalar()) {
         return ErrorAt(ctx, k, absl::StrCat("cannot unmarshal ", Describe(k), " into a field name of ", A(type_name)));
       }
       std::string key = k.Scalar();
       if (key == "<<" && k.Tag() == "?") {
-        merges.push_back(it->second);
+        merges.push_back(v);
         continue;
       }
       for (const Entry& e : m.entries_) {
         if (e.key == key) return ErrorAt(ctx, k, absl::StrCat("key ", QuoteGo(key), " already set in map"));
       }
-      m.entries_.push_back(Entry{key, k.Mark(), it->second, false});
+      m.entries_.push_back(Entry{key, k.Mark(), v, false});
     }
     // YAML merge keys: entries of the merged maps that the map does not set itself.
     for (const YAML::Node& mv : merges) {
@@ -91,10 +93,12 @@ absl::StatusOr<Map> Map::Read(const Ctx& ctx, const YAML::Node& n, std::string_v
       for (const YAML::Node& src : sources) {
         if (!src.IsMap()) return ErrorAt(ctx, src, "map merge requires map or sequence of maps as the value");
         for (auto it = src.begin(); it != src.end(); ++it) {
-          std::string key = it->first.Scalar();
+          YAML::Node k = it->first;
+          YAML::Node v = it->second;
+          std::string key = k.Scalar();
           bool present = false;
           for (const Entry& e : m.entries_) present |= e.key == key;
-          if (!present) m.entries_.push_back(Entry{key, it->first.Mark(), it->second, false});
+          if (!present) m.entries_.push_back(Entry{key, k.Mark(), v, false});
         }
       }
     }

@@ -50,10 +50,11 @@ void Scheduler::TimerLoop() {
       timer_cv_.wait(l);
       continue;
     }
-    auto first = timeline_.begin();
+    // A copy: the node may be erased while we wait unlocked.
+    const Clock::time_point due = timeline_.begin()->first;
     auto now = Clock::now();
-    if (first->first > now) {
-      timer_cv_.wait_until(l, first->first);
+    if (due > now) {
+      timer_cv_.wait_until(l, due);
       continue;
     }
     // Move everything due to the ready queue at once.
