@@ -85,7 +85,7 @@ absl::StatusOr<std::unique_ptr<WAL>> WAL::Open(std::string dir, WALOptions opts)
     w->logger_->Info(kComponent, "Removed leftover temporary directory", {{"path", path}});
   }
   int next = contents->segments.empty() ? 0 : contents->segments.back().index + 1;
-  absl::MutexLock l(&w->mu_);
+  std::lock_guard<std::mutex> l(w->mu_);
   if (absl::Status s = w->CreateSegment(next); !s.ok()) return s;
   return w;
 }
@@ -93,7 +93,7 @@ absl::StatusOr<std::unique_ptr<WAL>> WAL::Open(std::string dir, WALOptions opts)
 WAL::~WAL() {
   bool closed;
   {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     closed = closed_;
   }
   if (!closed) {
@@ -249,7 +249,7 @@ absl::Status WAL::LogRecord(std::string_view rec) {
 }
 
 absl::Status WAL::Log(std::span<const std::string_view> records) {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   if (absl::Status st = CheckWritable(); !st.ok()) return st;
   in_log_ = true;
   undo_ = Undo{segment_, done_pages_, page_.alloc, page_.flushed, false};
@@ -310,26 +310,26 @@ absl::Status WAL::RollBack(absl::Status cause) {
 }
 
 absl::StatusOr<int> WAL::NextSegment() {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   if (absl::Status st = CheckWritable(); !st.ok()) return st;
   if (absl::Status st = NextSegmentLocked(); !st.ok()) return st;
   return segment_;
 }
 
 absl::StatusOr<std::pair<int, int>> WAL::Segments() {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   if (closed_) return absl::FailedPreconditionError("WAL is closed");
   return wal::Segments(dir_);
 }
 
 absl::StatusOr<std::pair<int, int64_t>> WAL::LastSegmentAndOffset() {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   if (closed_) return absl::FailedPreconditionError("WAL is closed");
   return std::pair<int, int64_t>{segment_, static_cast<int64_t>(done_pages_ * kPageSize + page_.alloc)};
 }
 
 absl::Status WAL::Truncate(int index) {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   if (closed_) return absl::FailedPreconditionError("WAL is closed");
   if (index > segment_) {
     return absl::InvalidArgumentError(absl::StrCat("cannot truncate the WAL before segment ", index,
@@ -347,7 +347,7 @@ absl::Status WAL::Truncate(int index) {
 }
 
 absl::Status WAL::Repair(const Corruption& c) {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   if (absl::Status st = CheckWritable(); !st.ok()) return st;
   if (c.segment < 0) return absl::InvalidArgumentError("cannot repair: the corruption names no segment");
   if (!SameDir(c.dir, dir_)) {
@@ -434,14 +434,14 @@ absl::Status WAL::Repair(const Corruption& c) {
 }
 
 absl::Status WAL::Sync() {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   if (closed_) return absl::FailedPreconditionError("WAL is closed");
   if (::fsync(fd_) != 0) return ErrnoError(errno, "fsync WAL segment", SegPath(segment_));
   return absl::OkStatus();
 }
 
 absl::Status WAL::Close() {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   if (closed_) return absl::FailedPreconditionError("WAL is closed");
   closed_ = true;
   WaitForCloser();

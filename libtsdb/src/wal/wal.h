@@ -22,16 +22,15 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <utility>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "promlite/tsdb/logger.h"
 #include "wal/compress.h"
 #include "wal/format.h"
@@ -121,16 +120,16 @@ class WAL {
 
   WAL(std::string dir, WALOptions opts);
 
-  absl::Status CheckWritable() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  absl::Status CreateSegment(int index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status LogRecord(std::string_view rec) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status FlushPage(bool clear) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status NextSegmentLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status CloseSegmentFile() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void WaitForCloser() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status WriteAt(const char* p, size_t n, int64_t off) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status RollBack(absl::Status cause) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void ResetPage() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status CheckWritable() const;
+  absl::Status CreateSegment(int index);
+  absl::Status LogRecord(std::string_view rec);
+  absl::Status FlushPage(bool clear);
+  absl::Status NextSegmentLocked();
+  absl::Status CloseSegmentFile();
+  void WaitForCloser();
+  absl::Status WriteAt(const char* p, size_t n, int64_t off);
+  absl::Status RollBack(absl::Status cause);
+  void ResetPage();
   std::string SegPath(int index) const { return SegmentName(dir_, index); }
 
   const std::string dir_;
@@ -138,20 +137,23 @@ class WAL {
   const size_t pages_per_segment_;
   std::shared_ptr<Logger> logger_;
 
-  mutable absl::Mutex mu_;
-  bool closed_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Status failed_ ABSL_GUARDED_BY(mu_);  // non-OK once the WAL is unusable
-  int fd_ ABSL_GUARDED_BY(mu_) = -1;
-  int segment_ ABSL_GUARDED_BY(mu_) = -1;
-  size_t done_pages_ ABSL_GUARDED_BY(mu_) = 0;  // completed pages in the segment
-  Page page_ ABSL_GUARDED_BY(mu_);
-  Compressor compressor_ ABSL_GUARDED_BY(mu_);
-  bool in_log_ ABSL_GUARDED_BY(mu_) = false;
-  Undo undo_ ABSL_GUARDED_BY(mu_);
-  std::unique_ptr<char[]> undo_page_ ABSL_GUARDED_BY(mu_);
+  // std::mutex rather than absl::Mutex: Debian's Abseil is not built for
+  // ThreadSanitizer, which then cannot see its synchronisation. Everything
+  // below is guarded by mu_; the private methods expect it held.
+  mutable std::mutex mu_;
+  bool closed_ = false;
+  absl::Status failed_;  // non-OK once the WAL is unusable
+  int fd_ = -1;
+  int segment_ = -1;
+  size_t done_pages_ = 0;  // completed pages in the segment
+  Page page_;
+  Compressor compressor_;
+  bool in_log_ = false;
+  Undo undo_;
+  std::unique_ptr<char[]> undo_page_;
   // fsyncs and closes the previous segment after a rollover, so a Log does
   // not wait for a whole segment to reach the disk. At most one runs.
-  std::thread closer_ ABSL_GUARDED_BY(mu_);
+  std::thread closer_;
 };
 
 }  // namespace promlite::tsdb::wal
