@@ -123,11 +123,19 @@ TEST_CASE("The WAL of a real Prometheus 2.42 run opens in promlite with every sa
                "--web.listen-address=127.0.0.1:" + std::to_string(port)},
               dir.str() + "/prometheus.log");
     REQUIRE(p.WaitReady(port, "/-/ready", 30));
-    std::this_thread::sleep_for(std::chrono::seconds(5));
-    answer = HttpGet(port, "/api/v1/query?query=" + UrlEncode("up[1h]"));
+    // Scraping starts a few seconds after readiness (discovery is throttled
+    // to 5s): wait for at least 3 samples, at most 30s.
+    for (int i = 0; i < 60; i++) {
+      answer = HttpGet(port, "/api/v1/query?query=" + UrlEncode("up[1h]"));
+      auto j = nlohmann::json::parse(answer, nullptr, false);
+      if (!j.is_discarded() && j["data"]["result"].size() == 1 && j["data"]["result"][0]["values"].size() >= 3) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
     p.Stop();
   }
   auto j = nlohmann::json::parse(answer, nullptr, false);
+  int rc;
+  INFO(answer << "\n" << RunCommand("tail -20 " + dir.str() + "/prometheus.log", &rc));
   REQUIRE(!j.is_discarded());
   REQUIRE(j["data"]["result"].size() == 1);
   std::vector<int64_t> want_ts;
