@@ -215,6 +215,20 @@ std::optional<TextMatcher> TextMatcher::Regex(std::string_view pattern, std::str
 
 bool TextMatcher::Matches(std::string_view s) const {
   if (re_ == nullptr) return s == text_;
+  if (!tsdb::IsValidUtf8(s)) {
+    // Go's regexp reads each invalid byte as U+FFFD, which `.` matches; RE2
+    // matches nothing against invalid UTF-8. Matching the text with those
+    // bytes replaced gives Go's answer (error messages quote label names
+    // such as "\xff" raw).
+    std::string fixed;
+    for (size_t i = 0; i < s.size();) {
+      int width = 0;
+      const int32_t r = parser::DecodeRune(s, i, &width);
+      parser::AppendRune(&fixed, r);
+      i += static_cast<size_t>(width);
+    }
+    return re2::RE2::PartialMatch(fixed, *re_);
+  }
   return re2::RE2::PartialMatch(re2::StringPiece(s.data(), s.size()), *re_);
 }
 
