@@ -186,13 +186,21 @@ TEST_CASE("A full disk during compaction fails it cleanly; nothing is lost", "[b
   int status;
   waitpid(pid, &status, 0);
   REQUIRE(WIFEXITED(status));
+  INFO("child exit " << WEXITSTATUS(status));
   CHECK(WEXITSTATUS(status) == 0);
   for (const auto& e : fs::directory_iterator(dir.path())) {
     CHECK(e.path().filename().string().find(".tmp") == std::string::npos);
   }
   auto db = DB::Open(dir.str(), QuietBlockOpts());
   REQUIRE(db.ok());
-  CHECK(SameData(ReadAllData(**db), want));
+  {
+    Data got = ReadAllData(**db);
+    size_t g = 0, w = 0;
+    for (const auto& [_, v] : got) g += v.size();
+    for (const auto& [_, v] : want) w += v.size();
+    INFO("series " << got.size() << "/" << want.size() << " samples " << g << "/" << w);
+    CHECK(SameData(got, want));
+  }
   REQUIRE((*db)->Compact().ok());
   CHECK(!(*db)->Blocks().empty());
   CHECK(SameData(ReadAllData(**db), want));

@@ -51,7 +51,7 @@ TEST_CASE("Size retention keeps the directory under the limit", "[retention]") {
     one_block = (*db)->Blocks().back().bytes;
   }
   o.retention_bytes = static_cast<int64_t>(2 * one_block + one_block / 2) +
-                      static_cast<int64_t>(fileutil::DirSize(dir.str() + "/wal"));
+                      static_cast<int64_t>(fileutil::DirSize(dir.str() + "/wal") + fileutil::DirSize(dir.str() + "/chunks_head"));
   auto db = DB::Open(dir.str(), o);
   REQUIRE(db.ok());
   auto blocks = (*db)->Blocks();

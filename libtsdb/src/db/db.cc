@@ -138,7 +138,32 @@ absl::StatusOr<std::unique_ptr<DB>> DB::Open(const std::string& dir, Options opt
   }
   impl->wal = *std::move(w);
 
-  auto replayed = ReplayWAL(*impl->head, *impl->wal, *impl->logger);
+  // Full head chunks of the last run, mapped instead of rebuilt from the WAL.
+  MappedChunks mapped;
+  {
+    auto hf = chunks::HeadChunkFiles::Open(dir + "/chunks_head", impl->logger);
+    if (!hf.ok()) {
+      impl->wal->Close().IgnoreError();
+      impl->Unlock();
+      return hf.status();
+    }
+    impl->head_files = *std::move(hf);
+    const Timestamp lower = impl->head->LowerBound();
+    absl::flat_hash_set<uint64_t> out_of_sequence;
+    impl->head_files->Iterate([&](uint64_t series, uint64_t ref, Timestamp mint, Timestamp maxt) {
+      if (maxt < lower || out_of_sequence.contains(series)) return;
+      auto& v = mapped[series];
+      if (!v.empty() && v.back().maxt >= mint) {
+        // Out of sequence: this series is rebuilt from the WAL alone.
+        out_of_sequence.insert(series);
+        mapped.erase(series);
+        return;
+      }
+      v.push_back(head::ClosedChunk{mint, maxt, nullptr, ref});
+    });
+    impl->head->SetChunkFiles(impl->head_files.get());
+  }
+  auto replayed = ReplayWAL(*impl->head, *impl->wal, *impl->logger, &mapped);
   if (!replayed.ok()) {
     impl->wal->Close().IgnoreError();
     impl->Unlock();
@@ -150,6 +175,7 @@ absl::StatusOr<std::unique_ptr<DB>> DB::Open(const std::string& dir, Options opt
     auto segs = wal::Segments(impl->wal->dir());
     int last = segs.ok() ? segs->second : -1;
     for (uint32_t id : impl->head->Truncate(impl->head->LowerBound())) impl->deleted_series[id] = last;
+    impl->head_files->DeleteBefore(impl->head->MinReferencedFile());
   }
 
   Impl* raw = impl.get();
@@ -195,6 +221,9 @@ absl::Status DB::Close() {
   impl_->StopLoop();
   impl_->head->MarkClosed();
   absl::Status st = impl_->wal ? impl_->wal->Close() : absl::OkStatus();
+  if (impl_->head_files) {
+    if (absl::Status fs = impl_->head_files->Close(); st.ok() && !fs.ok()) st = fs;
+  }
   impl_->Unlock();
   return st;
 }

@@ -174,6 +174,7 @@ absl::Status DB::Impl::CompactHeadLocked(Timestamp* last_maxt) {
       if (segs.ok()) last_segment = segs->second;
     }
     for (uint32_t id : head->Truncate(maxt)) deleted_series[id] = last_segment;
+    if (head_files) head_files->DeleteBefore(head->MinReferencedFile());
     head_truncations++;
     *last_maxt = maxt;
   }

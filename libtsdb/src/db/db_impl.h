@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "block/block.h"
+#include "chunks/head_chunks.h"
 #include "db/replay.h"
 #include "head/head.h"
 #include "promlite/tsdb/db.h"
@@ -26,6 +27,7 @@ class DB::Impl {
   Options opts;
   std::shared_ptr<Logger> logger;
   int lock_fd = -1;
+  std::unique_ptr<chunks::HeadChunkFiles> head_files;  // outlives head (declared first)
   std::unique_ptr<head::Head> head;
   std::unique_ptr<wal::WAL> wal;
   ReplayStats replay;

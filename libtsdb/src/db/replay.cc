@@ -13,7 +13,7 @@ namespace {
 
 class Replayer {
  public:
-  Replayer(head::Head& h, Logger& logger) : head_(h), logger_(logger) {}
+  Replayer(head::Head& h, Logger& logger, MappedChunks* mapped) : head_(h), logger_(logger), mapped_(mapped) {}
 
   // Reads every record of `reader`; returns its final status.
   absl::Status Run(wal::Reader& reader) {
@@ -81,6 +81,20 @@ class Replayer {
     }
     s->logged = true;
     if (s->id() != rs.ref) remap_[rs.ref] = s;
+    if (mapped_ != nullptr) {
+      auto it = mapped_->find(rs.ref);
+      if (it != mapped_->end() && !it->second.empty()) {
+        Timestamp mint = it->second.front().mint, maxt = it->second.back().maxt;
+        stats_.mapped_chunks += it->second.size();
+        {
+          std::lock_guard<SpinLock> l(s->mu());
+          s->AttachMapped(std::move(it->second));
+        }
+        mapped_->erase(it);
+        mm_maxt_[s] = maxt;
+        head_.FinishReplay(0, 0, mint, maxt);
+      }
+    }
     stats_.series++;
   }
 
@@ -109,6 +123,13 @@ class Replayer {
       last = s;
       last_ref = smp.ref;
       if (smp.t < lower) continue;
+      if (!mm_maxt_.empty()) {
+        auto mm = mm_maxt_.find(s);
+        if (mm != mm_maxt_.end() && smp.t <= mm->second) {
+          stats_.skipped_samples++;
+          continue;
+        }
+      }
       if (head_.ReplayAppend(s, smp.t, smp.v)) {
         appended++;
         if (smp.t < mint) mint = smp.t;
@@ -128,6 +149,8 @@ class Replayer {
   uint64_t decode_errors_ = 0;
   uint64_t invalid_series_ = 0;
   absl::flat_hash_map<SeriesRef, head::MemSeries*> remap_;
+  MappedChunks* mapped_;
+  absl::flat_hash_map<head::MemSeries*, Timestamp> mm_maxt_;
   std::vector<record::RefSeries> series_;
   std::vector<record::RefSample> samples_;
   std::vector<record::Stone> stones_;
@@ -135,9 +158,9 @@ class Replayer {
 
 }  // namespace
 
-absl::StatusOr<ReplayStats> ReplayWAL(head::Head& head, wal::WAL& wal, Logger& logger) {
+absl::StatusOr<ReplayStats> ReplayWAL(head::Head& head, wal::WAL& wal, Logger& logger, MappedChunks* mapped) {
   auto start = std::chrono::steady_clock::now();
-  Replayer r(head, logger);
+  Replayer r(head, logger, mapped);
   int first_segment = -1;
   auto cp = wal::LastCheckpoint(wal.dir());
   if (cp.ok()) {
@@ -176,6 +199,8 @@ absl::StatusOr<ReplayStats> ReplayWAL(head::Head& head, wal::WAL& wal, Logger& l
   logger.Info("tsdb", "WAL replay completed",
               {{"series", std::to_string(out.series)},
                {"samples", std::to_string(out.samples)},
+               {"mmapped_chunks", std::to_string(out.mapped_chunks)},
+               {"skipped_samples", std::to_string(out.skipped_samples)},
                {"duration", absl::StrCat(out.seconds, "s")}});
   return out;
 }

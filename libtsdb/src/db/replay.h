@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "head/head.h"
 #include "promlite/tsdb/logger.h"
@@ -19,10 +20,17 @@ struct ReplayStats {
   uint64_t unknown_refs = 0;    // samples of series no series record defined
   uint64_t skipped_records = 0; // record types the head does not use yet
   uint64_t tombstones = 0;
+  uint64_t mapped_chunks = 0;     // chunks taken from chunks_head/
+  uint64_t skipped_samples = 0;   // WAL samples already in those chunks
   bool repaired = false;
   double seconds = 0;
 };
 
-absl::StatusOr<ReplayStats> ReplayWAL(head::Head& head, wal::WAL& wal, Logger& logger);
+// Chunks found in chunks_head/ by WAL series ref, attached to their series
+// when its record is replayed; WAL samples they already hold are skipped.
+using MappedChunks = absl::flat_hash_map<uint64_t, std::vector<head::ClosedChunk>>;
+
+absl::StatusOr<ReplayStats> ReplayWAL(head::Head& head, wal::WAL& wal, Logger& logger,
+                                      MappedChunks* mapped = nullptr);
 
 }  // namespace promlite::tsdb

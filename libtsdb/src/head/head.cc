@@ -247,7 +247,7 @@ bool Head::ReplayAppend(MemSeries* s, Timestamp t, double v) {
 void Head::FinishReplay(uint64_t appended, uint64_t out_of_order, Timestamp mint, Timestamp maxt) {
   samples_appended_.fetch_add(appended, std::memory_order_relaxed);
   out_of_order_.fetch_add(out_of_order, std::memory_order_relaxed);
-  if (appended > 0) UpdateTimeBounds(mint, maxt);
+  if (mint <= maxt) UpdateTimeBounds(mint, maxt);
 }
 
 void Head::MarkClosed() {

@@ -71,6 +71,15 @@ class Head {
   // Sets the hook that writes a commit's records (the WAL). Without one,
   // commits are memory-only.
   void SetCommitLog(CommitLogFn fn) { commit_log_ = std::move(fn); }
+  // Full chunks are written to `files` and dropped from memory (set before
+  // any append; null keeps them in memory).
+  void SetChunkFiles(chunks::HeadChunkFiles* files) {
+    files_ = files;
+    chunk_opts_.files = files;
+  }
+  chunks::HeadChunkFiles* chunk_files() const { return files_; }
+  // Lowest chunks_head file still referenced (0: none), computed by the last Truncate.
+  uint32_t MinReferencedFile() const { return min_file_.load(std::memory_order_relaxed); }
 
   // Finds or creates the series of `lset` (validated by the caller). `created`
   // tells whether this call made it.
@@ -181,6 +190,8 @@ class Head {
 
   HeadOptions opts_;
   ChunkOptions chunk_opts_;
+  chunks::HeadChunkFiles* files_ = nullptr;
+  std::atomic<uint32_t> min_file_{0};
   SymbolTable symbols_;
   MemPostings postings_;
   std::unique_ptr<Stripe[]> stripes_;

@@ -62,6 +62,7 @@ std::vector<uint32_t> Head::Truncate(Timestamp mint) {
   absl::flat_hash_set<uint32_t> dead_ids;
   std::vector<std::pair<uint32_t, uint32_t>> dead_pairs;
   Timestamp actual_min = kMaxTime;
+  uint32_t min_file = 0;
   {
     absl::MutexLock cl(&commit_mu_);
     if (mint > min_valid_time_.load(std::memory_order_relaxed)) min_valid_time_.store(mint, std::memory_order_relaxed);
@@ -73,7 +74,11 @@ std::vector<uint32_t> Head::Truncate(Timestamp mint) {
       {
         std::lock_guard<SpinLock> l(s->mu());
         empty = s->TruncateBefore(mint);
-        if (!empty) actual_min = std::min(actual_min, s->MinTime());
+        if (!empty) {
+          actual_min = std::min(actual_min, s->MinTime());
+          uint32_t f = s->MinFileSeq();
+          if (f != 0 && (min_file == 0 || f < min_file)) min_file = f;
+        }
       }
       if (!empty) continue;
       // Unlink: hash stripe, id table, postings.
@@ -98,6 +103,9 @@ std::vector<uint32_t> Head::Truncate(Timestamp mint) {
     }
     num_series_.fetch_sub(removed.size(), std::memory_order_relaxed);
     min_time_.store(actual_min, std::memory_order_relaxed);
+    // No series references a file below this one; with none referenced,
+    // every file but the one being written can go.
+    min_file_.store(min_file == 0 ? 0xffffffffu : min_file, std::memory_order_relaxed);
     Timestamp cur = max_time_.load(std::memory_order_relaxed);
     if (cur != kMinTime && cur < mint) max_time_.store(mint, std::memory_order_relaxed);
   }

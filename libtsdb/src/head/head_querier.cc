@@ -45,10 +45,7 @@ void CutAfter(std::vector<ChunkRef>* chunks, Timestamp maxt) {
 void ToRefs(std::vector<ChunkSnapshot>& snaps, std::vector<ChunkRef>* out) {
   out->clear();
   out->reserve(snaps.size());
-  for (auto& s : snaps) {
-    const std::vector<uint8_t>* b = s.bytes.get();
-    out->push_back(ChunkRef{s.mint, s.maxt, std::move(s.bytes), b->data(), b->size()});
-  }
+  for (auto& s : snaps) out->push_back(ChunkRef{s.mint, s.maxt, std::move(s.owner), s.data, s.size});
 }
 
 class HeadChunkSet final : public blocks::ChunkSeriesSet {
@@ -65,7 +62,7 @@ class HeadChunkSet final : public blocks::ChunkSeriesSet {
         std::lock_guard<SpinLock> l(e.series->mu());
         maxt = std::min(maxt_, e.series->VisibleMaxTime(seq_));
         if (maxt < mint_) continue;
-        e.series->Snapshot(mint_, maxt, &snaps_);
+        e.series->Snapshot(mint_, maxt, &snaps_, head_->chunk_files());
       }
       if (snaps_.empty()) continue;
       ToRefs(snaps_, &cur_.chunks);
@@ -103,7 +100,7 @@ class RangeSet final : public blocks::ChunkSeriesSet {
       snaps_.clear();
       {
         std::lock_guard<SpinLock> l(s->mu());
-        s->Snapshot(mint_, maxt_, &snaps_);
+        s->Snapshot(mint_, maxt_, &snaps_, head_->chunk_files());
       }
       if (snaps_.empty()) continue;
       ToRefs(snaps_, &cur_.chunks);

@@ -39,9 +39,23 @@ MemSeries::~MemSeries() = default;
 
 void MemSeries::CutHeadChunk(Timestamp t, const ChunkOptions& opts) {
   if (head_ && head_->app.num_samples() > 0) {
-    head_->bytes.shrink_to_fit();
-    closed_.push_back(ClosedChunk{head_->mint, head_->maxt,
-                                  std::make_shared<const std::vector<uint8_t>>(std::move(head_->bytes))});
+    if (opts.files != nullptr) {
+      auto ref = opts.files->Write(id_, head_->mint, head_->maxt,
+                                   std::string_view(reinterpret_cast<const char*>(head_->bytes.data()),
+                                                    head_->bytes.size()));
+      if (ref.ok()) {
+        closed_.push_back(ClosedChunk{head_->mint, head_->maxt, nullptr, *ref});
+      } else {
+        // Disk trouble: the chunk stays in memory.
+        head_->bytes.shrink_to_fit();
+        closed_.push_back(ClosedChunk{head_->mint, head_->maxt,
+                                      std::make_shared<const std::vector<uint8_t>>(std::move(head_->bytes))});
+      }
+    } else {
+      head_->bytes.shrink_to_fit();
+      closed_.push_back(ClosedChunk{head_->mint, head_->maxt,
+                                    std::make_shared<const std::vector<uint8_t>>(std::move(head_->bytes))});
+    }
   }
   if (!head_) head_ = std::make_unique<HeadChunk>();
   head_->bytes.clear();
@@ -103,17 +117,43 @@ Timestamp MemSeries::VisibleMaxTime(uint64_t seq) const {
   return visible;
 }
 
-void MemSeries::Snapshot(Timestamp mint, Timestamp maxt, std::vector<ChunkSnapshot>* out) const {
+void MemSeries::Snapshot(Timestamp mint, Timestamp maxt, std::vector<ChunkSnapshot>* out,
+                         chunks::HeadChunkFiles* files) const {
   for (const auto& c : closed_) {
     if (c.maxt < mint || c.mint > maxt) continue;
-    out->push_back(ChunkSnapshot{c.mint, c.maxt, c.bytes});
+    if (c.bytes) {
+      out->push_back(ChunkSnapshot{c.mint, c.maxt, c.bytes, c.bytes->data(), c.bytes->size()});
+      continue;
+    }
+    if (files == nullptr) continue;
+    auto r = files->Read(c.ref);
+    if (!r.ok()) continue;  // a file removed by truncation: the data is in a block
+    out->push_back(ChunkSnapshot{c.mint, c.maxt, std::move(r->owner), r->data, r->size});
   }
   if (head_ && head_->app.num_samples() > 0 && head_->maxt >= mint && head_->mint <= maxt) {
     // The open chunk keeps changing: readers get their own copy (a few
     // hundred bytes at most).
-    out->push_back(ChunkSnapshot{head_->mint, head_->maxt,
-                                 std::make_shared<const std::vector<uint8_t>>(head_->bytes)});
+    auto copy = std::make_shared<const std::vector<uint8_t>>(head_->bytes);
+    const uint8_t* p = copy->data();
+    size_t n = copy->size();
+    out->push_back(ChunkSnapshot{head_->mint, head_->maxt, std::move(copy), p, n});
   }
+}
+
+void MemSeries::AttachMapped(std::vector<ClosedChunk> chunks) {
+  if (chunks.empty()) return;
+  closed_ = std::move(chunks);
+  Timestamp maxt = closed_.back().maxt;
+  last_t_.store(maxt, std::memory_order_release);
+  base_maxt_ = maxt;
+  head_.reset();
+}
+
+uint32_t MemSeries::MinFileSeq() const {
+  for (const auto& c : closed_) {
+    if (c.ref != 0) return static_cast<uint32_t>(c.ref >> 32);
+  }
+  return 0;
 }
 
 Timestamp MemSeries::MinTime() const {
@@ -124,7 +164,10 @@ Timestamp MemSeries::MinTime() const {
 
 size_t MemSeries::ChunkBytes() const {
   size_t b = 0;
-  for (const auto& c : closed_) b += c.bytes->capacity() + sizeof(ClosedChunk) + sizeof(std::vector<uint8_t>) + 16;
+  for (const auto& c : closed_) {
+    b += sizeof(ClosedChunk);
+    if (c.bytes) b += c.bytes->capacity() + sizeof(std::vector<uint8_t>) + 16;
+  }
   if (head_) b += head_->bytes.capacity() + sizeof(HeadChunk);
   return b;
 }

@@ -10,30 +10,36 @@
 
 #include "absl/container/inlined_vector.h"
 #include "chunkenc/xor.h"
+#include "chunks/head_chunks.h"
 #include "promlite/tsdb/sample.h"
 #include "util/spinlock.h"
 
 namespace promlite::tsdb::head {
 
-// An immutable, completed chunk. Shared with iterators so it can be dropped
-// from the series while a query still reads it.
+// An immutable, completed chunk: in memory (shared with iterators so it can
+// be dropped while a query still reads it), or written to chunks_head/ and
+// read back through its memory map (`bytes` null, `ref` set).
 struct ClosedChunk {
   Timestamp mint;
   Timestamp maxt;
   std::shared_ptr<const std::vector<uint8_t>> bytes;
+  uint64_t ref = 0;
 };
 
-// A snapshot of one chunk taken for a query: either shared (closed) or a
-// private copy of the open head chunk.
+// A snapshot of one chunk taken for a query: shared (closed, in memory or
+// mapped) or a private copy of the open head chunk.
 struct ChunkSnapshot {
   Timestamp mint;
   Timestamp maxt;
-  std::shared_ptr<const std::vector<uint8_t>> bytes;
+  std::shared_ptr<const void> owner;
+  const uint8_t* data;
+  size_t size;
 };
 
 struct ChunkOptions {
   int64_t chunk_range_ms;  // the block range: chunks never cross its boundaries
   int samples_per_chunk = chunkenc::kSamplesPerChunk;
+  chunks::HeadChunkFiles* files = nullptr;  // where full chunks go (null: memory)
 };
 
 class MemSeries {
@@ -65,7 +71,13 @@ class MemSeries {
   Timestamp VisibleMaxTime(uint64_t seq) const;
 
   // Snapshots the chunks overlapping [mint, maxt].
-  void Snapshot(Timestamp mint, Timestamp maxt, std::vector<ChunkSnapshot>* out) const;
+  void Snapshot(Timestamp mint, Timestamp maxt, std::vector<ChunkSnapshot>* out,
+                chunks::HeadChunkFiles* files) const;
+  // Startup: chunks found in chunks_head/ for this series (time-ordered).
+  // Samples up to the last one's maxt are then skipped in the WAL.
+  void AttachMapped(std::vector<ClosedChunk> chunks);
+  // Lowest chunks_head file a chunk of this series lives in (0: none).
+  uint32_t MinFileSeq() const;
 
   // Time range of all samples held (kMaxTime/kMinTime when empty).
   Timestamp MinTime() const;
