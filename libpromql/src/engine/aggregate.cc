@@ -124,8 +124,7 @@ absl::StatusOr<Block> AggregateGroups(Evaluator& ev, AggregateOp op, const Block
                                       const AggParam& p) {
   const size_t ngroups = grouping.labels.size();
   const int steps = ev.steps();
-  Block out(steps);
-  out.Reserve(ngroups);
+  SparseRows out(steps);
   for (const tsdb::Labels& l : grouping.labels) out.AddRow(l, false);
   std::vector<int> last_seen_step(ngroups, -1);
   std::vector<AggState> st;
@@ -139,14 +138,17 @@ absl::StatusOr<Block> AggregateGroups(Evaluator& ev, AggregateOp op, const Block
       qvals.assign(ngroups * t, {});
     }
     for (size_t r = 0; r < in.rows(); r++) {
+      const int lo = std::max(s0, in.lo(r)), hi = std::min(s1, in.hi(r));
+      if (lo >= hi) continue;
       const int g = grouping.group_of_row[r];
+      const int base = in.lo(r);
       const double* v = in.val(r);
       const uint8_t* h = in.has(r);
       const bool drop = in.meta(r).drop_name;
       AggState* gs = &st[static_cast<size_t>(g) * t];
       if (op == AggregateOp::kQuantile) {
-        for (int i = s0; i < s1; i++) {
-          if (!h[i]) continue;
+        for (int i = lo; i < hi; i++) {
+          if (!h[i - base]) continue;
           AggState& x = gs[i - s0];
           if (!x.seen) {
             x.seen = true;
@@ -154,12 +156,12 @@ absl::StatusOr<Block> AggregateGroups(Evaluator& ev, AggregateOp op, const Block
           } else if (drop) {
             x.drop_name = true;
           }
-          qvals[static_cast<size_t>(g) * t + (i - s0)].push_back(v[i]);
+          qvals[static_cast<size_t>(g) * t + (i - s0)].push_back(v[i - base]);
         }
         continue;
       }
-      for (int i = s0; i < s1; i++) {
-        if (h[i]) Add(op, gs[i - s0], v[i], drop);
+      for (int i = lo; i < hi; i++) {
+        if (h[i - base]) Add(op, gs[i - s0], v[i - base], drop);
       }
     }
     for (size_t g = 0; g < ngroups; g++) {
@@ -181,8 +183,7 @@ absl::StatusOr<Block> AggregateGroups(Evaluator& ev, AggregateOp op, const Block
       }
     }
   }
-  out.DropEmptyRows();
-  return out;
+  return std::move(out).Build();
 }
 
 absl::StatusOr<AggParam> EvalParam(Evaluator& ev, const Expr* param) {

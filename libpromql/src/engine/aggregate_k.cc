@@ -3,6 +3,7 @@
 // Prometheus keeps (Go's container/heap and sort.Sort), which decides which
 // of several equal values are kept and in which order they are listed.
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "absl/container/flat_hash_map.h"
@@ -62,14 +63,14 @@ absl::StatusOr<Block> AggregateK(Evaluator& ev, const AggregateExpr& a, const Bl
                                  const AggParam& p) {
   const AggregateOp op = a.op;
   const int steps = ev.steps();
-  Block out(steps);
+  SparseRows out(steps);
   if (op == AggregateOp::kLimitRatio) {
-    if (p.max == 0 && p.min == 0) return out;
+    if (p.max == 0 && p.min == 0) return Block(steps);
     if (p.any_nan) return ExecutionError("Ratio value is NaN");
     if (p.max > 1.0) ev.ctx().annotations.Add(InvalidRatioWarning(p.max, 1.0, a.param->Range()));
     if (p.min < -1.0) ev.ctx().annotations.Add(InvalidRatioWarning(p.min, -1.0, a.param->Range()));
   } else {
-    if (p.max < 1) return out;
+    if (p.max < 1) return Block(steps);
     if (p.any_nan) return ExecutionError("Parameter value is NaN");
     if (p.min <= kMinInt64) {
       return ExecutionError(absl::StrCat("Scalar value ", parser::FormatFloatG(p.min), " underflows int64"));
@@ -161,13 +162,13 @@ absl::StatusOr<Block> AggregateK(Evaluator& ev, const AggregateExpr& a, const Bl
       }
     }
   }
-  return out;
+  return std::move(out).Build();
 }
 
 absl::StatusOr<Block> CountValues(Evaluator& ev, const AggregateExpr& a, const Block& in,
                                   const std::vector<std::string>& grouping, const std::string& value_label) {
   const int steps = ev.steps();
-  Block out(steps);
+  SparseRows out(steps);
   absl::flat_hash_map<tsdb::Labels, size_t> rows;
   // The label value of each distinct float, formatted once.
   absl::flat_hash_map<uint64_t, std::string> formatted;
@@ -194,7 +195,7 @@ absl::StatusOr<Block> CountValues(Evaluator& ev, const AggregateExpr& a, const B
       out.Set(it->second, step, static_cast<double>(counts[l]));
     }
   }
-  return out;
+  return std::move(out).Build();
 }
 
 }  // namespace promlite::promql::engine

@@ -62,15 +62,15 @@ absl::StatusOr<Block> VectorScalar(Evaluator& ev, const BinaryExpr& e, Block vec
   for (size_t r = 0; r < vec.rows(); r++) {
     double* v = vec.val(r);
     uint8_t* h = vec.has(r);
-    for (int i = 0; i < vec.steps(); i++) {
-      if (!h[i]) continue;
-      double lf = v[i], rf = scalar.Get(0, i);
+    for (int k = 0, n = vec.hi(r) - vec.lo(r); k < n; k++) {
+      if (!h[k]) continue;
+      double lf = v[k], rf = scalar.Get(0, vec.lo(r) + k);
       if (swapped) std::swap(lf, rf);
       double value;
       bool keep;
       if (!ElemBinop(e.op, lf, rf, &value, &keep)) {
         unsupported = true;
-        h[i] = 0;
+        h[k] = 0;
         continue;
       }
       // A comparison keeps the vector element's value, whichever side it is on.
@@ -80,10 +80,10 @@ absl::StatusOr<Block> VectorScalar(Evaluator& ev, const BinaryExpr& e, Block vec
         keep = true;
       }
       if (!keep) {
-        h[i] = 0;
+        h[k] = 0;
         continue;
       }
-      v[i] = value;
+      v[k] = value;
     }
     if (renames) {
       RowMeta& m = vec.meta(r);

@@ -89,7 +89,7 @@ absl::StatusOr<Block> MapValues(Evaluator& ev, Block in, double (*f)(double)) {
   for (size_t r = 0; r < in.rows(); r++) {
     double* v = in.val(r);
     const uint8_t* h = in.has(r);
-    for (int i = 0; i < in.steps(); i++) {
+    for (int i = 0, n = in.hi(r) - in.lo(r); i < n; i++) {
       if (h[i]) v[i] = f(v[i]);
     }
     RowMeta& m = in.meta(r);

@@ -91,7 +91,7 @@ absl::StatusOr<Value> Evaluator::EvalUnary(const UnaryExpr& u) {
   bool is_vector = u.expr->Type() == ValueType::kVector;
   for (size_t r = 0; r < b.rows(); r++) {
     double* vals = b.val(r);
-    for (int i = 0; i < b.steps(); i++) vals[i] = -vals[i];
+    for (int i = 0, n = b.hi(r) - b.lo(r); i < n; i++) vals[i] = -vals[i];
     if (is_vector) {
       RowMeta& m = b.meta(r);
       if (!delayed_names()) m.metric = DropMetadata(m.metric);
@@ -112,7 +112,7 @@ absl::StatusOr<Value> Evaluator::EvalStepInvariant(const StepInvariantExpr& e) {
   if (steps_ == 1) return v;
   // The value is the same at every step; only its timestamp changes.
   Block out(steps_);
-  out.Reserve(one->rows());
+  out.Reserve(one->rows(), one->rows() * steps_);
   int64_t added = 0;
   for (size_t r = 0; r < one->rows(); r++) {
     if (!one->Has(r, 0)) continue;
@@ -156,8 +156,8 @@ RangeBlock Evaluator::BlockToRange(const Block& b) const {
     RangeRow row{b.meta(r).metric, b.meta(r).drop_name, {}};
     const double* v = b.val(r);
     const uint8_t* h = b.has(r);
-    for (int i = 0; i < b.steps(); i++) {
-      if (h[i]) row.pts.push_back(tsdb::Sample{TimeAt(i), v[i]});
+    for (int i = 0, lo = b.lo(r), n = b.hi(r) - lo; i < n; i++) {
+      if (h[i]) row.pts.push_back(tsdb::Sample{TimeAt(lo + i), v[i]});
     }
     if (!row.pts.empty()) out.push_back(std::move(row));
   }
@@ -228,15 +228,11 @@ absl::Status Evaluator::MergeSameLabels(Block* b) {
     auto [it, inserted] = first.emplace(b->meta(r).metric, r);
     if (inserted) continue;
     size_t base = it->second;
-    double* bv = b->val(base);
-    uint8_t* bh = b->has(base);
-    const double* v = b->val(r);
-    const uint8_t* h = b->has(r);
-    for (int i = 0; i < b->steps(); i++) {
-      if (!h[i]) continue;
-      if (bh[i]) return SameLabelsetError();
-      bv[i] = v[i];
-      bh[i] = 1;
+    b->Widen(base, b->lo(r), b->hi(r));
+    for (int i = b->lo(r); i < b->hi(r); i++) {
+      if (!b->Has(r, i)) continue;
+      if (b->Has(base, i)) return SameLabelsetError();
+      b->Set(base, i, b->Get(r, i));
     }
     keep[r] = 0;
     merged = true;

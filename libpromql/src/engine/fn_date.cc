@@ -69,8 +69,8 @@ absl::StatusOr<Block> DateFn(Evaluator& ev, const Call&, std::vector<Value>& arg
   for (size_t r = 0; r < in.rows(); r++) {
     double* v = in.val(r);
     const uint8_t* h = in.has(r);
-    for (int i = 0; i < in.steps(); i++) {
-      if (h[i]) v[i] = F(FromUnix(GoFloatToInt64(v[i])));
+    for (int k = 0, n = in.hi(r) - in.lo(r); k < n; k++) {
+      if (h[k]) v[k] = F(FromUnix(GoFloatToInt64(v[k])));
     }
     RowMeta& m = in.meta(r);
     m.metric = ev.NameDropped(m.metric);

@@ -287,7 +287,7 @@ absl::StatusOr<Block> HistogramQuantile(Evaluator& ev, const Call& call, std::ve
   const Block& in = std::get<Block>(args[1]);
   for (int i = 0; i < ev.steps(); i++) WarnInvalidQuantile(ev, qs.Get(0, i), *call.args[0]);
   Histograms h = GroupBuckets(ev, in, *call.args[1]);
-  Block out(ev.steps());
+  SparseRows out(ev.steps());
   std::vector<int> row_of_group(h.metric.size(), -1);
   ForEachHistogram(in, h, [&](size_t g, int step, const std::vector<Bucket>& buckets) {
     Monotonicity mono;
@@ -300,8 +300,9 @@ absl::StatusOr<Block> HistogramQuantile(Evaluator& ev, const Call& call, std::ve
     if (row_of_group[g] < 0) row_of_group[g] = static_cast<int>(out.AddRow(ev.NameDropped(h.metric[g]), true));
     out.Set(row_of_group[g], step, v);
   });
-  if (!ev.delayed_names()) PL_RETURN_IF_ERROR(ev.DedupeRangeEvalRows(&out));
-  return out;
+  Block b = std::move(out).Build();
+  if (!ev.delayed_names()) PL_RETURN_IF_ERROR(ev.DedupeRangeEvalRows(&b));
+  return b;
 }
 
 absl::StatusOr<Block> HistogramQuantiles(Evaluator& ev, const Call& call, std::vector<Value>& args) {
@@ -313,7 +314,7 @@ absl::StatusOr<Block> HistogramQuantiles(Evaluator& ev, const Call& call, std::v
     for (int i = 0; i < ev.steps(); i++) WarnInvalidQuantile(ev, qb.Get(0, i), *call.args[2 + k]);
   }
   Histograms h = GroupBuckets(ev, in, *call.args[0]);
-  Block out(ev.steps());
+  SparseRows out(ev.steps());
   absl::flat_hash_map<tsdb::Labels, size_t> rows;
   std::vector<std::vector<Bucket>> per_group(h.metric.size());
   for (int step = 0; step < ev.steps(); step++) {
@@ -341,7 +342,7 @@ absl::StatusOr<Block> HistogramQuantiles(Evaluator& ev, const Call& call, std::v
           auto [it, inserted] = rows.emplace(l, out.rows());
           if (inserted) out.AddRow(l, true);
           row = it->second;
-          if (out.Has(row, step)) {
+          if (out.HasStep(row, step)) {
             return ExecutionError("vector cannot contain metrics with the same labelset");
           }
         }
@@ -349,8 +350,9 @@ absl::StatusOr<Block> HistogramQuantiles(Evaluator& ev, const Call& call, std::v
       }
     }
   }
-  if (!ev.delayed_names()) PL_RETURN_IF_ERROR(ev.DedupeRangeEvalRows(&out));
-  return out;
+  Block b = std::move(out).Build();
+  if (!ev.delayed_names()) PL_RETURN_IF_ERROR(ev.DedupeRangeEvalRows(&b));
+  return b;
 }
 
 absl::StatusOr<Block> HistogramFraction(Evaluator& ev, const Call& call, std::vector<Value>& args) {
@@ -358,15 +360,16 @@ absl::StatusOr<Block> HistogramFraction(Evaluator& ev, const Call& call, std::ve
   const Block& hi = std::get<Block>(args[1]);
   const Block& in = std::get<Block>(args[2]);
   Histograms h = GroupBuckets(ev, in, *call.args[2]);
-  Block out(ev.steps());
+  SparseRows out(ev.steps());
   std::vector<int> row_of_group(h.metric.size(), -1);
   ForEachHistogram(in, h, [&](size_t g, int step, const std::vector<Bucket>& buckets) {
     double v = BucketFraction(lo.Get(0, step), hi.Get(0, step), buckets);
     if (row_of_group[g] < 0) row_of_group[g] = static_cast<int>(out.AddRow(ev.NameDropped(h.metric[g]), true));
     out.Set(row_of_group[g], step, v);
   });
-  if (!ev.delayed_names()) PL_RETURN_IF_ERROR(ev.DedupeRangeEvalRows(&out));
-  return out;
+  Block b = std::move(out).Build();
+  if (!ev.delayed_names()) PL_RETURN_IF_ERROR(ev.DedupeRangeEvalRows(&b));
+  return b;
 }
 
 }  // namespace

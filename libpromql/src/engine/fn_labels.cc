@@ -119,7 +119,7 @@ absl::StatusOr<Block> SortByValue(Evaluator& ev, std::vector<Value>& args, bool 
   } sorter{in, idx, desc};
   gosort::Sort(sorter, idx.size());
   Block out(in.steps());
-  out.Reserve(in.rows());
+  out.Reserve(in.rows(), in.rows());
   for (size_t i : idx) out.AddRowFrom(in, i);
   return out;
 }
@@ -205,7 +205,7 @@ absl::StatusOr<Block> SortByLabelImpl(Evaluator& ev, std::vector<Value>& args, b
   };
   std::stable_sort(idx.begin(), idx.end(), [&](size_t x, size_t y) { return cmp(x, y) < 0; });
   Block out(in.steps());
-  out.Reserve(in.rows());
+  out.Reserve(in.rows(), in.rows());
   for (size_t i : idx) out.AddRowFrom(in, i);
   return out;
 }

@@ -57,15 +57,16 @@ absl::StatusOr<Block> ClampImpl(Evaluator& ev, Block in, const Block* lo, const 
   for (size_t r = 0; r < in.rows(); r++) {
     double* v = in.val(r);
     uint8_t* h = in.has(r);
-    for (int i = 0; i < in.steps(); i++) {
-      if (!h[i]) continue;
+    for (int k = 0, n = in.hi(r) - in.lo(r); k < n; k++) {
+      if (!h[k]) continue;
+      const int i = in.lo(r) + k;
       double mn = lo ? lo->Get(0, i) : -inf;
       double mx = hi ? hi->Get(0, i) : inf;
       if (mx < mn) {
-        h[i] = 0;
+        h[k] = 0;
         continue;
       }
-      v[i] = GoMax(mn, GoMin(mx, v[i]));
+      v[k] = GoMax(mn, GoMin(mx, v[k]));
     }
     RowMeta& m = in.meta(r);
     m.metric = ev.NameDropped(m.metric);
@@ -92,12 +93,12 @@ absl::StatusOr<Block> Round(Evaluator& ev, const Call&, std::vector<Value>& args
   for (size_t r = 0; r < in.rows(); r++) {
     double* v = in.val(r);
     const uint8_t* h = in.has(r);
-    for (int i = 0; i < in.steps(); i++) {
-      if (!h[i]) continue;
-      double to_nearest = to ? to->Get(0, i) : 1;
+    for (int k = 0, n = in.hi(r) - in.lo(r); k < n; k++) {
+      if (!h[k]) continue;
+      double to_nearest = to ? to->Get(0, in.lo(r) + k) : 1;
       // Dividing by the inverse loses less precision than multiplying.
       double inverse = 1.0 / to_nearest;
-      v[i] = std::floor(v[i] * inverse + 0.5) / inverse;
+      v[k] = std::floor(v[k] * inverse + 0.5) / inverse;
     }
     RowMeta& m = in.meta(r);
     m.metric = ev.NameDropped(m.metric);
@@ -140,7 +141,7 @@ absl::StatusOr<Block> ScalarFn(Evaluator& ev, const Call&, std::vector<Value>& a
   Block out = Block::Scalar(ev.steps(), std::numeric_limits<double>::quiet_NaN());
   std::vector<int> count(ev.steps(), 0);
   for (size_t r = 0; r < in.rows(); r++) {
-    for (int i = 0; i < in.steps(); i++) {
+    for (int i = in.lo(r); i < in.hi(r); i++) {
       if (!in.Has(r, i)) continue;
       if (count[i]++ == 0) out.val(0)[i] = in.Get(r, i);
     }
@@ -156,7 +157,7 @@ absl::StatusOr<Block> Absent(Evaluator& ev, const Call& call, std::vector<Value>
   std::vector<uint8_t> present(ev.steps(), 0);
   for (size_t r = 0; r < in.rows(); r++) {
     const uint8_t* h = in.has(r);
-    for (int i = 0; i < in.steps(); i++) present[i] |= h[i];
+    for (int k = 0, n = in.hi(r) - in.lo(r); k < n; k++) present[in.lo(r) + k] |= h[k];
   }
   Block out(ev.steps());
   size_t row = out.AddRow(LabelsForAbsent(*call.args[0]), false);
@@ -172,7 +173,7 @@ absl::StatusOr<Block> TimestampFn(Evaluator& ev, const Call&, std::vector<Value>
   Block in = std::move(B(args, 0));
   for (size_t r = 0; r < in.rows(); r++) {
     double* v = in.val(r);
-    for (int i = 0; i < in.steps(); i++) v[i] = static_cast<double>(ev.TimeAt(i)) / 1000;
+    for (int k = 0, n = in.hi(r) - in.lo(r); k < n; k++) v[k] = static_cast<double>(ev.TimeAt(in.lo(r) + k)) / 1000;
     RowMeta& m = in.meta(r);
     m.metric = ev.NameDropped(m.metric);
     m.drop_name = true;

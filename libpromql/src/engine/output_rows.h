@@ -48,7 +48,7 @@ class OutputRows {
       } else {
         if (row_[p.slot] < 0) row_[p.slot] = static_cast<int>(out_.AddRow(labels_[p.slot], p.drop_name));
         row = row_[p.slot];
-        if (out_.Has(row, step)) return SameLabelset();
+        if (out_.HasStep(row, step)) return SameLabelset();
       }
       out_.Set(row, step, p.v);
     }
@@ -57,8 +57,9 @@ class OutputRows {
   }
 
   absl::StatusOr<Block> Finish() {
-    if (ev_.single_step() && !keyed_ && !ev_.delayed_names()) PL_RETURN_IF_ERROR(ev_.CheckNoDuplicateLabels(out_));
-    return std::move(out_);
+    Block b = std::move(out_).Build();
+    if (ev_.single_step() && !keyed_ && !ev_.delayed_names()) PL_RETURN_IF_ERROR(ev_.CheckNoDuplicateLabels(b));
+    return b;
   }
 
  private:
@@ -68,7 +69,7 @@ class OutputRows {
     bool drop_name;
   };
   Evaluator& ev_;
-  Block out_;
+  SparseRows out_;
   bool keyed_;
   absl::flat_hash_map<tsdb::Labels, int> slots_;
   std::vector<tsdb::Labels> labels_;

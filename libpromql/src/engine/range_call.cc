@@ -109,20 +109,19 @@ absl::StatusOr<Value> Evaluator::EvalRangeCall(const Call& call, size_t mi) {
   const bool keeps_name = name == "last_over_time" || name == "first_over_time";
   const bool track_resets = (name == "rate" || name == "increase") && !src.anchored && !src.smoothed;
   const double range_seconds = DurationSeconds(src.range);
-  Block out(steps_);
-  out.Reserve(nseries);
+  std::vector<RowMeta> meta(nseries);
   for (size_t i = 0; i < nseries; i++) {
     const tsdb::Labels& l = vs ? selected[i].labels : sub_rows[i].metric;
     bool drop = !keeps_name || (!vs && sub_rows[i].drop_name);
-    out.AddRow(drop ? NameDropped(l) : l, drop);
+    meta[i] = RowMeta{drop ? NameDropped(l) : l, drop};
   }
+  std::vector<RowValues> rows(nseries);
   std::vector<SeriesOut> info(nseries);
   std::vector<std::string> errors(nseries);
 
   auto process = [&](size_t r, std::vector<tsdb::Sample>& pts) -> absl::Status {
     DropStaleMarkers(&pts);
-    double* vals = out.val(r);
-    uint8_t* has = out.has(r);
+    DenseScratch& d = ThreadScratch(steps_);
     WindowArgs a;
     a.range_ms = src.range;
     a.offset_ms = src.offset;
@@ -141,7 +140,6 @@ absl::StatusOr<Value> Evaluator::EvalRangeCall(const Call& call, size_t mi) {
     WindowResult res;
     size_t lo = 0, hi = 0, widest = 0;
     int64_t mint = 0, maxt = 0;
-    int64_t points = 0;
     for (int step = 0; step < steps_; step++) {
       const int64_t ts = TimeAt(step);
       if (step == 0 || !src.at) {
@@ -176,10 +174,11 @@ absl::StatusOr<Value> Evaluator::EvalRangeCall(const Call& call, size_t mi) {
         return absl::OkStatus();
       }
       if (!ok) continue;
-      vals[step] = v;
-      has[step] = 1;
-      points++;
+      d.v[step] = v;
+      d.h[step] = 1;
     }
+    TrimInto(d, steps_, &rows[r]);
+    const int64_t points = rows[r].points;
     info[r].had_output = points > 0;
     info[r].invalid_quantile = res.invalid_quantile;
     if (ctx_->CurrentSamples() + static_cast<int64_t>(widest) > ctx_->max_samples) return TooManySamplesError();
@@ -197,6 +196,7 @@ absl::StatusOr<Value> Evaluator::EvalRangeCall(const Call& call, size_t mi) {
   for (size_t r = 0; r < nseries; r++) {
     if (!errors[r].empty()) return ExecutionError(errors[r]);
   }
+  Block out = AssembleRows(steps_, meta, rows);
 
   // quantile_over_time warns once per distinct bad φ among the steps that
   // produced a value.
@@ -231,8 +231,7 @@ absl::StatusOr<Value> Evaluator::EvalRangeCall(const Call& call, size_t mi) {
     // One series with 1 at the steps where no input series had a sample.
     std::vector<uint8_t> present(steps_, 0);
     for (size_t r = 0; r < out.rows(); r++) {
-      const uint8_t* h = out.has(r);
-      for (int i = 0; i < steps_; i++) present[i] |= h[i];
+      for (int i = out.lo(r); i < out.hi(r); i++) present[i] |= out.Has(r, i) ? 1 : 0;
     }
     ctx_->SubSamples(out.Points());
     Block absent(steps_);
@@ -246,10 +245,10 @@ absl::StatusOr<Value> Evaluator::EvalRangeCall(const Call& call, size_t mi) {
     }
     if (n == 0) return Value(Block(steps_));
     PL_RETURN_IF_ERROR(ctx_->AddSamples(n));
+    absent.DropEmptyRows();
     return Value(std::move(absent));
   }
 
-  out.DropEmptyRows();
   if (!delayed_names()) PL_RETURN_IF_ERROR(CheckNoDuplicateLabels(out));
   return Value(std::move(out));
 }

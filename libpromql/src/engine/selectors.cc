@@ -33,26 +33,23 @@ absl::StatusOr<Value> Evaluator::EvalVectorSelector(const VectorSelector& vs) {
   const int64_t maxt = TimeAt(steps_ - 1) - offset;
   PL_ASSIGN_OR_RETURN(std::vector<SelectedSeries> series, Select(vs.matchers, mint, maxt, 0, ""));
 
-  Block out(steps_);
-  out.Reserve(series.size());
-  for (SelectedSeries& s : series) out.AddRow(s.labels, false);
+  std::vector<RowMeta> meta(series.size());
+  for (size_t i = 0; i < series.size(); i++) meta[i].metric = series[i].labels;
+  std::vector<RowValues> rows(series.size());
   PL_RETURN_IF_ERROR(ForEachSeriesSamples(
       *this, series, mint, maxt, steps_, [&](size_t i, std::vector<tsdb::Sample>& pts) -> absl::Status {
-        double* vals = out.val(i);
-        uint8_t* has = out.has(i);
+        DenseScratch& d = ThreadScratch(steps_);
         size_t j = 0;
-        int64_t points = 0;
         for (int step = 0; step < steps_; step++) {
           const tsdb::Sample* s = LookbackSample(pts, j, TimeAt(step) - offset, lookback);
           if (!s) continue;
-          vals[step] = s->v;
-          has[step] = 1;
-          points++;
+          d.v[step] = s->v;
+          d.h[step] = 1;
         }
-        return ctx_->AddSamples(points);
+        TrimInto(d, steps_, &rows[i]);
+        return ctx_->AddSamples(rows[i].points);
       }));
-  out.DropEmptyRows();
-  return Value(std::move(out));
+  return Value(AssembleRows(steps_, meta, rows));
 }
 
 absl::StatusOr<Value> Evaluator::EvalSmoothedVectorSelector(const VectorSelector& vs, int64_t offset) {
@@ -60,15 +57,14 @@ absl::StatusOr<Value> Evaluator::EvalSmoothedVectorSelector(const VectorSelector
   const int64_t mint = start_ - offset - lb + 1;
   const int64_t maxt = TimeAt(steps_ - 1) - offset + lb;
   PL_ASSIGN_OR_RETURN(std::vector<SelectedSeries> series, Select(vs.matchers, mint, maxt, 0, ""));
-  Block out(steps_);
-  for (SelectedSeries& s : series) out.AddRow(s.labels, false);
+  std::vector<RowMeta> meta(series.size());
+  for (size_t i = 0; i < series.size(); i++) meta[i].metric = series[i].labels;
+  std::vector<RowValues> rows(series.size());
   PL_RETURN_IF_ERROR(ForEachSeriesSamples(
       *this, series, mint, maxt, steps_, [&](size_t r, std::vector<tsdb::Sample>& pts) -> absl::Status {
         DropStaleMarkers(&pts);
-        double* vals = out.val(r);
-        uint8_t* has = out.has(r);
+        DenseScratch& d = ThreadScratch(steps_);
         size_t lo = 0, hi = 0;
-        int64_t points = 0;
         for (int step = 0; step < steps_; step++) {
           const int64_t data_ts = TimeAt(step) - offset;
           // The samples in (data_ts - lookback, data_ts + lookback].
@@ -87,14 +83,13 @@ absl::StatusOr<Value> Evaluator::EvalSmoothedVectorSelector(const VectorSelector
           } else {
             continue;
           }
-          vals[step] = v;
-          has[step] = 1;
-          points++;
+          d.v[step] = v;
+          d.h[step] = 1;
         }
-        return ctx_->AddSamples(points);
+        TrimInto(d, steps_, &rows[r]);
+        return ctx_->AddSamples(rows[r].points);
       }));
-  out.DropEmptyRows();
-  return Value(std::move(out));
+  return Value(AssembleRows(steps_, meta, rows));
 }
 
 absl::StatusOr<Value> Evaluator::EvalMatrixSelector(const MatrixSelector& ms) {
@@ -140,26 +135,25 @@ absl::StatusOr<Value> Evaluator::EvalTimestampOfSelector(const Call& call, const
   int64_t mint = std::min(ref_at(0), ref_at(steps_ - 1)) - lookback + 1;
   int64_t maxt = std::max(ref_at(0), ref_at(steps_ - 1));
   PL_ASSIGN_OR_RETURN(std::vector<SelectedSeries> series, Select(vs.matchers, mint, maxt, 0, "timestamp"));
-  Block out(steps_);
-  for (SelectedSeries& s : series) out.AddRow(NameDropped(s.labels), true);
+  std::vector<RowMeta> meta(series.size());
+  for (size_t i = 0; i < series.size(); i++) meta[i] = RowMeta{NameDropped(series[i].labels), true};
+  std::vector<RowValues> rows(series.size());
   PL_RETURN_IF_ERROR(ForEachSeriesSamples(
       *this, series, mint, maxt, steps_, [&](size_t r, std::vector<tsdb::Sample>& pts) -> absl::Status {
-        double* vals = out.val(r);
-        uint8_t* has = out.has(r);
-        int64_t points = 0;
+        DenseScratch& d = ThreadScratch(steps_);
         size_t j = 0;
         for (int step = 0; step < steps_; step++) {
           int64_t ref = ref_at(step);
           if (vs.at_ms) j = 0;
           const tsdb::Sample* s = LookbackSample(pts, j, ref, lookback);
           if (!s) continue;
-          vals[step] = static_cast<double>(s->t) / 1000;
-          has[step] = 1;
-          points++;
+          d.v[step] = static_cast<double>(s->t) / 1000;
+          d.h[step] = 1;
         }
-        return ctx_->AddSamples(points);
+        TrimInto(d, steps_, &rows[r]);
+        return ctx_->AddSamples(rows[r].points);
       }));
-  out.DropEmptyRows();
+  Block out = AssembleRows(steps_, meta, rows);
   PL_RETURN_IF_ERROR(DedupeRangeEvalRows(&out));
   (void)call;
   return Value(std::move(out));

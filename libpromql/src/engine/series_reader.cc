@@ -62,4 +62,43 @@ absl::Status ForEachSeriesSamples(Evaluator& ev, std::vector<SelectedSeries>& se
   return absl::OkStatus();
 }
 
+DenseScratch& ThreadScratch(int steps) {
+  thread_local DenseScratch scratch;
+  scratch.Reset(steps);
+  return scratch;
+}
+
+void TrimInto(const DenseScratch& d, int steps, RowValues* out) {
+  int lo = 0, hi = steps;
+  while (lo < hi && !d.h[lo]) lo++;
+  while (hi > lo && !d.h[hi - 1]) hi--;
+  out->lo = lo;
+  out->v.assign(d.v.begin() + lo, d.v.begin() + hi);
+  out->h.assign(d.h.begin() + lo, d.h.begin() + hi);
+  out->points = 0;
+  for (int i = lo; i < hi; i++) out->points += d.h[i];
+}
+
+Block AssembleRows(int steps, std::vector<RowMeta>& meta, std::vector<RowValues>& rows) {
+  Block b(steps);
+  size_t n = 0, slots = 0;
+  for (const RowValues& r : rows) {
+    if (r.points == 0) continue;
+    n++;
+    slots += r.v.size();
+  }
+  b.Reserve(n, slots);
+  for (size_t i = 0; i < rows.size(); i++) {
+    RowValues& r = rows[i];
+    if (r.points == 0) continue;
+    int lo = r.lo, hi = r.lo + static_cast<int>(r.v.size());
+    size_t row = b.AddRow(std::move(meta[i].metric), meta[i].drop_name, lo, hi);
+    std::copy(r.v.begin(), r.v.end(), b.val(row));
+    std::copy(r.h.begin(), r.h.end(), b.has(row));
+    RowValues().v.swap(r.v);
+    std::vector<uint8_t>().swap(r.h);
+  }
+  return b;
+}
+
 }  // namespace promlite::promql::engine

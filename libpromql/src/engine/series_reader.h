@@ -26,4 +26,31 @@ absl::Status ForEachSeriesSamples(Evaluator& ev, std::vector<SelectedSeries>& se
                                   size_t work_per_series,
                                   const std::function<absl::Status(size_t, std::vector<tsdb::Sample>&)>& fn);
 
+// The output of one series computed by a producer (a selector or a range
+// function), trimmed to the steps with values.
+struct RowValues {
+  int lo = 0;
+  std::vector<double> v;
+  std::vector<uint8_t> h;
+  int64_t points = 0;
+};
+
+// Per-thread scratch rows of `steps` slots for producers, cleared.
+struct DenseScratch {
+  std::vector<double> v;
+  std::vector<uint8_t> h;
+  void Reset(int steps) {
+    v.assign(steps, 0.0);
+    h.assign(steps, 0);
+  }
+};
+DenseScratch& ThreadScratch(int steps);
+
+// Keeps the steps [first value, last value] of a dense row.
+void TrimInto(const DenseScratch& d, int steps, RowValues* out);
+
+// Builds a Block from per-series outputs in order; series without values
+// are left out.
+Block AssembleRows(int steps, std::vector<RowMeta>& meta, std::vector<RowValues>& rows);
+
 }  // namespace promlite::promql::engine
