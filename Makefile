@@ -14,8 +14,10 @@ build:
 test: build
 	cd build && ctest --output-on-failure -j $(JOBS)
 
+# Starts the server on :9090 with the built-in configuration (it scrapes
+# itself every 15s) and data under ./data, or with ./prometheus.yml if present.
 run: build
-	./build/examples/embed_tsdb ./data/embed-example
+	./build/server/promlite
 
 bench: build
 	$(CMAKE) --build build --target benches -j $(JOBS)
