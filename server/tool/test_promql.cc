@@ -38,7 +38,7 @@ int Run(int argc, char** argv) {
   pt::TestRunOptions opts;
   opts.hidden_checks = !no_hidden;
 
-  int passed = 0, failed = 0, skipped = 0;
+  int passed = 0, failed = 0, skipped = 0, not_run = 0;
   bool error = false;
   std::map<std::string, int> causes;
   for (const std::string& file : files) {
@@ -46,6 +46,7 @@ int Run(int argc, char** argv) {
     if (!r.ok()) {
       std::printf("%s\nFAIL %s: not run\n\n", std::string(r.status().message()).c_str(), file.c_str());
       error = true;
+      not_run++;
       continue;
     }
     for (const auto& e : r->errors) std::printf("%s:%d: %s\n", e.file.c_str(), e.line, e.message.c_str());
@@ -65,6 +66,7 @@ int Run(int argc, char** argv) {
     for (const auto& [cause, n] : causes) line += (line.empty() ? "" : ", ") + cause + " " + std::to_string(n);
     std::printf("skipped by cause: %s\n", line.c_str());
   }
+  if (not_run > 0) std::printf("%d file%s not run\n", not_run, not_run == 1 ? "" : "s");
   std::printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
   return failed > 0 || error ? 1 : 0;
 }

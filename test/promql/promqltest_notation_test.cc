@@ -158,6 +158,8 @@ TEST_CASE("promqltest notation: start-timestamp lines", "[promqltest]") {
   CHECK_FALSE(ParseStartTimestampLine("c@st _x0").ok());     // _x needs a positive count
   CHECK_FALSE(ParseStartTimestampLine("c@st 1m+1m").ok());   // a step needs xN
   CHECK_FALSE(ParseStartTimestampLine("c{@st 1m").ok());
+  CHECK(std::string(ParseStartTimestampLine("c@st 0+1000yx9000000").status().message()).find("offset out of range") !=
+        std::string::npos);
   CHECK(std::string(ParseStartTimestampLine("c@st 1m?").status().message()).find("invalid ST item \"1m?\"") !=
         std::string::npos);
 }

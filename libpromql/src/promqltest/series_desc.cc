@@ -316,10 +316,15 @@ absl::Status SkipHistogram(Scanner& sc) {
   }
 }
 
-absl::Status Append(Scanner& sc, size_t at, SeriesDesc* d, SeqValue v, uint64_t n) {
-  if (d->values.size() + n > kMaxValuesPerLine) {
+absl::Status CheckRoom(const Scanner& sc, size_t at, const SeriesDesc& d, uint64_t n) {
+  if (d.values.size() + n > kMaxValuesPerLine) {
     return sc.Err(at, absl::StrCat("too many values on one line (at most ", kMaxValuesPerLine, ")"));
   }
+  return absl::OkStatus();
+}
+
+absl::Status Append(const Scanner& sc, size_t at, SeriesDesc* d, SeqValue v, uint64_t n) {
+  if (auto st = CheckRoom(sc, at, *d, n); !st.ok()) return st;
   d->values.insert(d->values.end(), n, v);
   return absl::OkStatus();
 }
@@ -362,7 +367,7 @@ absl::Status ReadItem(Scanner& sc, SeriesDesc* d) {
     if (neg) delta = -delta;
     if (!sc.Accept('x')) return sc.ErrHere(absl::StrCat("expected \"x\" and a repetition count, found ", sc.Here()));
     if (auto st = ReadCount(sc, &n); !st.ok()) return st;
-    if (d->values.size() + n + 1 > kMaxValuesPerLine) return Append(sc, at, d, {}, n + 1);
+    if (auto st = CheckRoom(sc, at, *d, n + 1); !st.ok()) return st;
     // Repeated addition, not v + i*delta: the float rounding of the values
     // the expectations were computed from depends on it.
     for (uint64_t i = 0; i <= n; i++) {
@@ -471,7 +476,10 @@ bool StartTimestampItem(std::string_view item, std::vector<SeqValue>* out, std::
   int64_t offset = base;
   for (uint64_t i = 0; i <= n; i++) {
     out->push_back(SeqValue::Float(static_cast<double>(offset)));
-    offset += delta;
+    if (i < n && __builtin_add_overflow(offset, delta, &offset)) {
+      *err = "offset out of range";
+      return false;
+    }
   }
   return true;
 }
