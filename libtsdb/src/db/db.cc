@@ -219,6 +219,8 @@ absl::Status DB::Close() {
   if (impl_->closed) return absl::OkStatus();
   impl_->closed = true;
   impl_->StopLoop();
+  // Waits for a compaction, deletion or snapshot in flight.
+  absl::MutexLock cl(&impl_->compact_mu);
   impl_->head->MarkClosed();
   absl::Status st = impl_->wal ? impl_->wal->Close() : absl::OkStatus();
   if (impl_->head_files) {

@@ -257,6 +257,9 @@ void Head::MarkClosed() {
 }
 
 HeadStats Head::Stats() const {
+  // Registered so garbage collection cannot free a series under us.
+  Head* self = const_cast<Head*>(this);
+  uint64_t epoch = self->AcquireEpoch();
   HeadStats st;
   st.num_series = num_series_.load(std::memory_order_relaxed);
   st.samples_appended = samples_appended_.load(std::memory_order_relaxed);
@@ -272,6 +275,7 @@ HeadStats Head::Stats() const {
       st.chunks += s->NumChunks();
     }
   }
+  self->ReleaseEpoch(epoch);
   return st;
 }
 
@@ -312,6 +316,8 @@ CardinalityStats Head::Cardinality(size_t limit) const {
 }
 
 size_t Head::IndexMemoryBytes() const {
+  Head* self = const_cast<Head*>(this);
+  uint64_t epoch = self->AcquireEpoch();
   size_t b = symbols_.MemoryBytes() + postings_.MemoryBytes();
   uint32_t max_id = MaxSeriesId();
   b += ((max_id >> kIdChunkBits) + 1) * (sizeof(std::atomic<MemSeries*>) << kIdChunkBits);
@@ -322,6 +328,7 @@ size_t Head::IndexMemoryBytes() const {
   for (uint32_t id = 1; id <= max_id; id++) {
     if (MemSeries* s = Series(id)) b += sizeof(MemSeries) + 2 * s->num_labels() * sizeof(uint32_t);
   }
+  self->ReleaseEpoch(epoch);
   return b;
 }
 
