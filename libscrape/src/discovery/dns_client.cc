@@ -56,7 +56,7 @@ bool ReadName(std::string_view m, size_t* off, std::string* out) {
     out->push_back('.');
     p += 1 + len;
   }
-  if (out->empty()) *out = ".";
+  if (out->empty()) out->push_back('.');  // the root
   return true;
 }
 

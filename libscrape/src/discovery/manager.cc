@@ -24,12 +24,13 @@ DiscoveryManager::~DiscoveryManager() { Stop(); }
 void DiscoveryManager::Stop() {
   std::vector<std::unique_ptr<Provider>> old;
   {
-    absl::MutexLock l(&mu_);
+    std::unique_lock<std::mutex> l(mu_);
     stopping_ = true;
     old = std::move(providers_);
     providers_.clear();
     for (auto& p : old) p->stop.Stop();
   }
+  cv_.notify_all();
   for (auto& p : old) {
     if (p->thread.joinable()) p->thread.join();
   }
@@ -39,7 +40,7 @@ void DiscoveryManager::Stop() {
 void DiscoveryManager::ApplyConfig(const std::map<std::string, DiscoveryConfigs>& sets) {
   std::vector<std::unique_ptr<Provider>> stopped;
   {
-    absl::MutexLock l(&mu_);
+    std::unique_lock<std::mutex> l(mu_);
     if (stopping_) return;
     std::vector<std::unique_ptr<Provider>> keep;
     std::vector<Provider*> fresh;
@@ -85,6 +86,7 @@ void DiscoveryManager::ApplyConfig(const std::map<std::string, DiscoveryConfigs>
       dirty_.insert(set);
     }
   }
+  cv_.notify_all();
   for (auto& p : stopped) {
     if (p->thread.joinable()) p->thread.join();
   }
@@ -106,7 +108,7 @@ void DiscoveryManager::RunProvider(Provider* p) {
 }
 
 void DiscoveryManager::Receive(Provider* p, std::vector<TargetGroup> groups) {
-  absl::MutexLock l(&mu_);
+  std::unique_lock<std::mutex> l(mu_);
   for (TargetGroup& g : groups) {
     if (g.targets.empty()) {
       p->groups.erase(g.source);
@@ -116,6 +118,8 @@ void DiscoveryManager::Receive(Provider* p, std::vector<TargetGroup> groups) {
     }
   }
   for (const std::string& s : p->subs) dirty_.insert(s);
+  l.unlock();
+  cv_.notify_all();
 }
 
 std::vector<TargetGroup> DiscoveryManager::GroupsOfLocked(const std::string& set) const {
@@ -128,7 +132,7 @@ std::vector<TargetGroup> DiscoveryManager::GroupsOfLocked(const std::string& set
 }
 
 std::map<std::string, std::vector<TargetGroup>> DiscoveryManager::Groups() const {
-  absl::MutexLock l(&mu_);
+  std::unique_lock<std::mutex> l(mu_);
   std::map<std::string, std::vector<TargetGroup>> out;
   for (const std::string& s : sets_) out[s] = GroupsOfLocked(s);
   return out;
@@ -139,16 +143,14 @@ void DiscoveryManager::SenderLoop() {
   for (;;) {
     std::map<std::string, std::vector<TargetGroup>> changed;
     {
-      absl::MutexLock l(&mu_);
-      mu_.Await(absl::Condition(
-          +[](DiscoveryManager* m) ABSL_NO_THREAD_SAFETY_ANALYSIS { return m->stopping_ || !m->dirty_.empty(); },
-          this));
+      std::unique_lock<std::mutex> l(mu_);
+      cv_.wait(l, [this] { return stopping_ || !dirty_.empty(); });
       if (stopping_) return;
       // Batch: at most one update per interval.
       auto due = last_send + opts_.update_interval;
       auto now = std::chrono::steady_clock::now();
       if (now < due) {
-        mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::FromChrono(due - now));
+        cv_.wait_until(l, due, [this] { return stopping_; });
         if (stopping_) return;
       }
       for (const std::string& s : dirty_) {

@@ -8,19 +8,21 @@
 namespace promlite::scrape {
 
 void StopSignal::Stop() {
-  absl::MutexLock l(&mu_);
-  stopped_ = true;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stopped_ = true;
+  }
+  cv_.notify_all();
 }
 
 bool StopSignal::Stopped() const {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   return stopped_;
 }
 
 bool StopSignal::WaitFor(std::chrono::milliseconds d) const {
-  absl::MutexLock l(&mu_);
-  mu_.AwaitWithTimeout(absl::Condition(&stopped_), absl::FromChrono(d));
-  return stopped_;
+  std::unique_lock<std::mutex> l(mu_);
+  return cv_.wait_for(l, d, [this] { return stopped_; });
 }
 
 bool operator==(const DiscoveryConfigs& a, const DiscoveryConfigs& b) {

@@ -6,9 +6,10 @@ Watchdog::Watchdog() : thread_([this] { Loop(); }) {}
 
 Watchdog::~Watchdog() {
   {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     stop_ = true;
   }
+  cv_.notify_all();
   thread_.join();
 }
 
@@ -20,15 +21,17 @@ Watchdog& Watchdog::Global() {
 }
 
 uint64_t Watchdog::Arm(Clock::time_point deadline, std::function<void()> cancel) {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   uint64_t id = next_id_++;
+  bool earliest = by_time_.empty() || deadline < by_time_.begin()->first;
   by_time_.emplace(deadline, id);
   armed_.emplace(id, std::make_pair(deadline, std::move(cancel)));
+  if (earliest) cv_.notify_all();
   return id;
 }
 
 void Watchdog::Disarm(uint64_t id) {
-  absl::MutexLock l(&mu_);
+  std::unique_lock<std::mutex> l(mu_);
   auto it = armed_.find(id);
   if (it != armed_.end()) {
     auto range = by_time_.equal_range(it->second.first);
@@ -42,44 +45,35 @@ void Watchdog::Disarm(uint64_t id) {
   }
   // A callback that already started must finish before the caller frees
   // what it touches.
-  struct Arg {
-    Watchdog* w;
-    uint64_t id;
-  } arg{this, id};
-  mu_.Await(absl::Condition(+[](Arg* a) ABSL_NO_THREAD_SAFETY_ANALYSIS { return a->w->firing_ != a->id; }, &arg));
+  cv_.wait(l, [&] { return firing_ != id; });
 }
 
 void Watchdog::Loop() {
-  absl::MutexLock l(&mu_);
+  std::unique_lock<std::mutex> l(mu_);
   while (!stop_) {
     if (by_time_.empty()) {
-      mu_.Await(absl::Condition(
-          +[](Watchdog* w) ABSL_NO_THREAD_SAFETY_ANALYSIS { return w->stop_ || !w->by_time_.empty(); }, this));
+      cv_.wait(l);
       continue;
     }
-    auto first = by_time_.begin();
-    Clock::time_point when = first->first;
+    // A copy: the entry may go away while we wait unlocked.
+    const Clock::time_point when = by_time_.begin()->first;
     if (Clock::now() < when) {
-      // Wake at the deadline, or earlier when an earlier one is armed.
-      auto changed = [](std::pair<Watchdog*, Clock::time_point>* a) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-        return a->first->stop_ || a->first->by_time_.empty() || a->first->by_time_.begin()->first < a->second;
-      };
-      std::pair<Watchdog*, Clock::time_point> arg(this, when);
-      absl::Duration wait = absl::FromChrono(when - Clock::now());
-      mu_.AwaitWithTimeout(absl::Condition(+changed, &arg), wait);
+      cv_.wait_until(l, when);
       continue;
     }
-    uint64_t id = first->second;
-    by_time_.erase(first);
+    uint64_t id = by_time_.begin()->second;
+    by_time_.erase(by_time_.begin());
     auto it = armed_.find(id);
     if (it == armed_.end()) continue;
     std::function<void()> cb = std::move(it->second.second);
     armed_.erase(it);
     firing_ = id;
-    mu_.Unlock();
+    l.unlock();
     cb();
-    mu_.Lock();
+    cb = nullptr;
+    l.lock();
     firing_ = 0;
+    cv_.notify_all();
   }
 }
 

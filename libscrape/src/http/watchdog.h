@@ -13,7 +13,8 @@
 #include <map>
 #include <thread>
 
-#include "absl/synchronization/mutex.h"
+#include <condition_variable>
+#include <mutex>
 
 namespace promlite::scrape::http {
 
@@ -38,12 +39,14 @@ class Watchdog {
  private:
   void Loop();
 
-  absl::Mutex mu_;
-  std::multimap<Clock::time_point, uint64_t> by_time_ ABSL_GUARDED_BY(mu_);
-  std::map<uint64_t, std::pair<Clock::time_point, std::function<void()>>> armed_ ABSL_GUARDED_BY(mu_);
-  uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
-  uint64_t firing_ ABSL_GUARDED_BY(mu_) = 0;
-  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  // std primitives (not absl::Mutex) so that ThreadSanitizer sees them.
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::multimap<Clock::time_point, uint64_t> by_time_;
+  std::map<uint64_t, std::pair<Clock::time_point, std::function<void()>>> armed_;
+  uint64_t next_id_ = 1;
+  uint64_t firing_ = 0;
+  bool stop_ = false;
   std::thread thread_;
 };
 

@@ -17,7 +17,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include <condition_variable>
+#include <mutex>
+
 #include "promlite/tsdb/logger.h"
 
 namespace promlite::scrape {
@@ -44,8 +46,11 @@ class StopSignal {
   bool WaitFor(std::chrono::milliseconds d) const;
 
  private:
-  mutable absl::Mutex mu_;
-  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  // std primitives rather than absl::Mutex: ThreadSanitizer cannot see
+  // Debian's uninstrumented Abseil synchronisation.
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
+  bool stopped_ = false;
 };
 
 class Discoverer {

@@ -17,7 +17,8 @@
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
+#include <condition_variable>
+#include <mutex>
 #include "promlite/scrape/discovery.h"
 #include "promlite/tsdb/logger.h"
 
@@ -51,15 +52,17 @@ class DiscoveryManager {
   void RunProvider(Provider* p);
   void Receive(Provider* p, std::vector<TargetGroup> groups);
   void SenderLoop();
-  std::vector<TargetGroup> GroupsOfLocked(const std::string& set) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<TargetGroup> GroupsOfLocked(const std::string& set) const;  // mu_ held
 
   Options opts_;
   Handler handler_;
-  mutable absl::Mutex mu_;
-  std::vector<std::unique_ptr<Provider>> providers_ ABSL_GUARDED_BY(mu_);
-  std::set<std::string> sets_ ABSL_GUARDED_BY(mu_);
-  std::set<std::string> dirty_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Guards everything below (std::mutex: visible to ThreadSanitizer).
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Provider>> providers_;
+  std::set<std::string> sets_;
+  std::set<std::string> dirty_;
+  bool stopping_ = false;
   std::thread sender_;
 };
 
