@@ -74,7 +74,8 @@ struct EngineOptions {
 struct QueryOptions {
   // Overrides EngineOptions::lookback_delta_ms when > 0.
   int64_t lookback_delta_ms = 0;
-  // Collect per-step sample counts (stats=all in the HTTP API).
+  // Collect per-step sample counts (stats=all in the HTTP API). Not
+  // collected yet: QueryStats::samples_per_step stays empty.
   bool enable_per_step_stats = false;
 };
 
@@ -82,7 +83,7 @@ struct QueryStats {
   int64_t total_samples = 0;        // samples loaded from storage
   int64_t peak_samples = 0;         // most samples held at once
   double exec_seconds = 0;          // wall time of evaluation
-  double prepare_seconds = 0;       // time spent selecting series
+  double prepare_seconds = 0;       // time spent opening the querier
   std::vector<std::pair<int64_t, int64_t>> samples_per_step;  // (t, samples) when asked
 };
 
