@@ -1,4 +1,6 @@
 #include <bit>
+#include <charconv>
+#include <random>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -396,4 +398,18 @@ TEST_CASE("Series() is the raw series text, stable as a cache key", "[textparse]
   CHECK(p->MetricName() == "b");
   CHECK(*p->Next() == EntryType::kEOF);
   CHECK(*p->Next() == EntryType::kEOF);
+}
+
+TEST_CASE("ParsePromFloat's fast path rounds exactly like from_chars", "[textparse]") {
+  std::mt19937_64 rng(42);
+  for (int i = 0; i < 200000; i++) {
+    std::string s = std::to_string(rng() % 100000000000ull);
+    int frac = static_cast<int>(rng() % 12);
+    if (frac > 0 && static_cast<int>(s.size()) > frac) s.insert(s.size() - static_cast<size_t>(frac), ".");
+    if (rng() % 4 == 0) s += "e" + std::to_string(static_cast<int>(rng() % 40) - 20);
+    double got = 0, want = 0;
+    bool ok = ParsePromFloat(s, &got);
+    std::from_chars(s.data(), s.data() + s.size(), want);
+    if (!ok || std::bit_cast<uint64_t>(got) != std::bit_cast<uint64_t>(want)) FAIL("mismatch for " << s);
+  }
 }

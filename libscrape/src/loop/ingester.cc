@@ -234,10 +234,10 @@ IngestResult Ingester::Ingest(tsdb::Appender& app, std::string_view body, std::s
     const int64_t t = has_ts ? p.Timestamp() : ts;
     const double v = p.Value();
     std::string_view key = p.Series();
-    if (cache_->IsDropped(key)) continue;
-
+    // Known series first: dropped ones are rare, and a key is never in both.
     bool dup = false;
     int32_t idx = cache_->Find(key, &dup);
+    if (idx < 0 && cache_->IsDropped(key)) continue;
     tsdb::Labels fresh;
     const tsdb::Labels* lset;
     tsdb::SeriesRef ref = 0;

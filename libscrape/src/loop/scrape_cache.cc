@@ -45,6 +45,7 @@ uint32_t ScrapeCache::Add(std::string_view series, tsdb::SeriesRef ref, tsdb::La
 }
 
 bool ScrapeCache::IsDropped(std::string_view series) {
+  if (dropped_.empty()) return false;
   auto it = dropped_.find(A(series));
   if (it == dropped_.end()) return false;
   if (it->second != iter_) {

@@ -3,6 +3,7 @@
 // `quantile` values. Both must match Prometheus byte for byte, because the
 // results end up in label values (series identity) and in stored samples.
 #include <charconv>
+#include <cstdint>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -51,15 +52,26 @@ bool ParsePromFloat(std::string_view s, double* out) {
   size_t int_digits = 0, frac_digits = 0;
   size_t first_nonzero = std::string_view::npos;  // index among mantissa digits
   size_t mant_idx = 0;
+  uint64_t mantissa = 0;  // exact while it stays below 2^53
+  bool exact = true;
+  auto digit = [&](char c) {
+    if (first_nonzero == std::string_view::npos && c != '0') first_nonzero = mant_idx;
+    if (mantissa < (1ull << 53) / 10) {
+      mantissa = mantissa * 10 + static_cast<uint64_t>(c - '0');
+    } else {
+      exact = false;
+    }
+    mant_idx++;
+  };
   while (i < n && IsDigit(body[i])) {
-    if (first_nonzero == std::string_view::npos && body[i] != '0') first_nonzero = mant_idx;
-    i++, int_digits++, mant_idx++;
+    digit(body[i]);
+    i++, int_digits++;
   }
   if (i < n && body[i] == '.') {
     i++;
     while (i < n && IsDigit(body[i])) {
-      if (first_nonzero == std::string_view::npos && body[i] != '0') first_nonzero = mant_idx;
-      i++, frac_digits++, mant_idx++;
+      digit(body[i]);
+      i++, frac_digits++;
     }
   }
   if (int_digits + frac_digits == 0) return false;
@@ -79,6 +91,17 @@ bool ParsePromFloat(std::string_view s, double* out) {
     if (eneg) exp = -exp;
   }
   if (i != n) return false;
+  // Clinger's fast path: an exact mantissa times or divided by an exact
+  // power of ten is correctly rounded by one IEEE operation.
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  long long e10 = exp - static_cast<long long>(frac_digits);
+  if (exact && e10 >= -22 && e10 <= 22) {
+    double m = static_cast<double>(mantissa);
+    double fv = e10 < 0 ? m / kPow10[-e10] : m * kPow10[e10];
+    *out = neg ? -fv : fv;
+    return true;
+  }
   double v = 0;
   auto r = std::from_chars(body.data(), body.data() + n, v, std::chars_format::general);
   if (r.ec == std::errc::result_out_of_range) {
