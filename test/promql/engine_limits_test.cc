@@ -2,6 +2,7 @@
 // large queries fail cleanly; parallel evaluation gives the same answers.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <thread>
 
 #include "engine_testutil.h"
@@ -108,6 +109,28 @@ TEST_CASE("engine limits: parallel evaluation gives identical results", "[engine
     CHECK(a.size() > 100);
     CHECK(a == b);
   }
+}
+
+TEST_CASE("engine limits: concurrent queries on one engine", "[engine][concurrency]") {
+  TestDB db;
+  AddMany(db, 2000, 120);
+  EngineOptions o = TestOptions();
+  o.max_samples = 50000000;
+  o.parallelism = 2;
+  Engine e(o);
+  const std::string want = Show(Range(e, db.db(), "sum by (j) (rate(m[5m]))", 0, 30 * kMin, 15 * 1000));
+  REQUIRE(want.size() > 100);
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; t++) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 3; i++) {
+        if (Show(Range(e, db.db(), "sum by (j) (rate(m[5m]))", 0, 30 * kMin, 15 * 1000)) != want) mismatches++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(mismatches.load() == 0);
 }
 
 }  // namespace
