@@ -91,7 +91,6 @@ class Replayer {
           s->AttachMapped(std::move(it->second));
         }
         mapped_->erase(it);
-        mm_maxt_[s] = maxt;
         head_.FinishReplay(0, 0, mint, maxt);
       }
     }
@@ -123,12 +122,15 @@ class Replayer {
       last = s;
       last_ref = smp.ref;
       if (smp.t < lower) continue;
-      if (!mm_maxt_.empty()) {
-        auto mm = mm_maxt_.find(s);
-        if (mm != mm_maxt_.end() && smp.t <= mm->second) {
+      // Checked here, without the series lock: replay is single-threaded.
+      // A series with mapped chunks skips what they hold.
+      if (smp.t <= s->last_t()) {
+        if (s->has_mapped) {
           stats_.skipped_samples++;
-          continue;
+        } else {
+          ooo++;
         }
+        continue;
       }
       if (head_.ReplayAppend(s, smp.t, smp.v)) {
         appended++;
@@ -150,7 +152,6 @@ class Replayer {
   uint64_t invalid_series_ = 0;
   absl::flat_hash_map<SeriesRef, head::MemSeries*> remap_;
   MappedChunks* mapped_;
-  absl::flat_hash_map<head::MemSeries*, Timestamp> mm_maxt_;
   std::vector<record::RefSeries> series_;
   std::vector<record::RefSample> samples_;
   std::vector<record::Stone> stones_;

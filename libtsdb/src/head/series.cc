@@ -143,6 +143,7 @@ void MemSeries::Snapshot(Timestamp mint, Timestamp maxt, std::vector<ChunkSnapsh
 void MemSeries::AttachMapped(std::vector<ClosedChunk> chunks) {
   if (chunks.empty()) return;
   closed_ = std::move(chunks);
+  has_mapped = true;
   Timestamp maxt = closed_.back().maxt;
   last_t_.store(maxt, std::memory_order_release);
   base_maxt_ = maxt;

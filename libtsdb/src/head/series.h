@@ -94,6 +94,9 @@ class MemSeries {
   // Set (under the head's commit lock) when garbage collection unlinked the
   // series; its memory is freed once no appender or reader can hold it.
   std::atomic<bool> deleted{false};
+  // Replay only: chunks from chunks_head/ were attached (samples up to
+  // last_t() are in them).
+  bool has_mapped = false;
   // Link in the head's hash-stripe chain (guarded by the stripe lock).
   MemSeries* hash_next = nullptr;
 
