@@ -101,6 +101,10 @@ absl::Status Server::Init() {
     config_ = *std::move(cfg);
   }
   for (const auto& w : config_.scrape.warnings) logger_->Warn("config", w);
+  if (!config_.rule_files.empty()) {
+    logger_->Warn("config", "rule_files are not evaluated by this version of promlite; recording and alerting rules are ignored",
+                  {{"rule_files", std::to_string(config_.rule_files.size())}});
+  }
 
   tsdb::Options dbo;
   dbo.logger = logger_;
