@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "api/v1_admin.h"
 #include "app/version.h"
 #include "promlite/promql/parser.h"
 #include "promlite/tsdb/duration.h"
@@ -112,6 +113,28 @@ absl::Status Server::Init() {
   dbo.wal_compression = !flags_.storage_tsdb_wal_compression              ? tsdb::WalCompression::kNone
                         : flags_.storage_tsdb_wal_compression_type == "snappy" ? tsdb::WalCompression::kSnappy
                                                                              : tsdb::WalCompression::kZstd;
+  // Retention: 15d unless a time or a size is given (Prometheus' rule).
+  if (!flags_.storage_tsdb_retention_time.empty()) {
+    auto rt = FlagDuration("storage.tsdb.retention.time", flags_.storage_tsdb_retention_time);
+    if (!rt.ok()) return rt.status();
+    dbo.retention_ms = *rt;
+  }
+  if (!flags_.storage_tsdb_retention_size.empty()) {
+    auto rs = scrape::ParseBase2Bytes(flags_.storage_tsdb_retention_size);
+    if (!rs.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("invalid --storage.tsdb.retention.size=",
+                                                     flags_.storage_tsdb_retention_size, ": ", rs.status().message()));
+    }
+    dbo.retention_bytes = static_cast<int64_t>(*rs);
+  }
+  if (flags_.storage_tsdb_retention_time.empty() && flags_.storage_tsdb_retention_size.empty()) {
+    dbo.retention_ms = 15LL * 24 * 3600 * 1000;
+  }
+  if (!flags_.storage_tsdb_max_block_duration.empty()) {
+    auto mb = FlagDuration("storage.tsdb.max-block-duration", flags_.storage_tsdb_max_block_duration);
+    if (!mb.ok()) return mb.status();
+    dbo.max_block_duration_ms = *mb;
+  }
   auto db = tsdb::DB::Open(flags_.storage_tsdb_path, dbo);
   if (!db.ok()) return absl::Status(db.status().code(), absl::StrCat("opening storage failed: ", db.status().message()));
   db_ = *std::move(db);
@@ -159,6 +182,7 @@ absl::Status Server::Init() {
   ctx.observe_query = [this](double secs) { query_duration_->Observe(secs); };
   api_ = std::make_unique<ApiV1>(std::move(ctx));
   api_->Register(http_.get());
+  RegisterAdminApi(http_.get(), db_.get(), flags_.web_enable_admin_api);
   RegisterWebRoutes();
   ready_ = true;
   logger_->Info("web", "Server is ready to receive web requests.",
@@ -190,6 +214,20 @@ void Server::RegisterMetrics() {
                          stat([](const tsdb::DBStats& s) { return s.head_series ? s.head_min_time : 0; }));
   registry_.NewCollector("prometheus_tsdb_head_max_time", "Maximum timestamp of the head block.", MetricKind::kGauge,
                          stat([](const tsdb::DBStats& s) { return s.head_series ? s.head_max_time : 0; }));
+  registry_.NewCollector("prometheus_tsdb_blocks_loaded", "Number of currently loaded data blocks",
+                         MetricKind::kGauge, stat([](const tsdb::DBStats& s) { return s.blocks; }));
+  registry_.NewCollector("prometheus_tsdb_storage_blocks_bytes",
+                         "The number of bytes that are currently used for local storage by all blocks.",
+                         MetricKind::kGauge, stat([](const tsdb::DBStats& s) { return s.blocks_bytes; }));
+  registry_.NewCollector("prometheus_tsdb_compactions_total", "Total number of compactions that were executed for the partition.",
+                         MetricKind::kCounter, stat([](const tsdb::DBStats& s) { return s.compactions; }));
+  registry_.NewCollector("prometheus_tsdb_compactions_failed_total", "Total number of compactions that failed for the partition.",
+                         MetricKind::kCounter, stat([](const tsdb::DBStats& s) { return s.compactions_failed; }));
+  registry_.NewCollector("prometheus_tsdb_head_truncations_total", "Total number of head truncations attempted.",
+                         MetricKind::kCounter, stat([](const tsdb::DBStats& s) { return s.head_truncations; }));
+  registry_.NewCollector("prometheus_tsdb_time_retentions_total",
+                         "The number of times that blocks were deleted because the maximum time limit was exceeded.",
+                         MetricKind::kCounter, stat([](const tsdb::DBStats& s) { return s.retention_deleted_blocks; }));
   registry_.NewCollector("prometheus_build_info", "A metric with a constant '1' value labeled by version.",
                          MetricKind::kGauge, [] {
                            return std::vector<CollectedSample>{
