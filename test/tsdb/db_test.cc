@@ -10,7 +10,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "absl/synchronization/mutex.h"
+#include <mutex>
 #include "promlite/tsdb/db.h"
 #include "test_util.h"
 
@@ -24,11 +24,11 @@ class CaptureLogger : public Logger {
  public:
   void Log(LogLevel level, std::string_view component, std::string_view msg,
            std::initializer_list<LogField> fields) override {
-    absl::MutexLock l(&mu_);
+    std::unique_lock l(mu_);
     lines_.push_back(FormatLogLine(LogFormat::kLogfmt, level, component, msg, fields));
   }
   bool Contains(std::string_view s) {
-    absl::MutexLock l(&mu_);
+    std::unique_lock l(mu_);
     for (const auto& line : lines_) {
       if (line.find(s) != std::string::npos) return true;
     }
@@ -36,7 +36,7 @@ class CaptureLogger : public Logger {
   }
 
  private:
-  absl::Mutex mu_;
+  std::mutex mu_;
   std::vector<std::string> lines_;
 };
 

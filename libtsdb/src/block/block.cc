@@ -152,17 +152,17 @@ absl::StatusOr<std::shared_ptr<Block>> Block::Open(const std::string& dir) {
 }
 
 BlockMeta Block::Meta() const {
-  absl::MutexLock l(&mu_);
+  std::unique_lock l(mu_);
   return meta_;
 }
 
 uint64_t Block::Size() const {
-  absl::MutexLock l(&mu_);
+  std::unique_lock l(mu_);
   return size_;
 }
 
 std::shared_ptr<const tombstones::Tombstones> Block::Tombstones() const {
-  absl::MutexLock l(&mu_);
+  std::unique_lock l(mu_);
   return stones_;
 }
 
@@ -255,7 +255,7 @@ absl::StatusOr<std::vector<std::string>> Block::LabelNames(const std::vector<Mat
 absl::StatusOr<uint64_t> Block::Delete(Timestamp mint, Timestamp maxt, const std::vector<Matcher>& ms) {
   std::vector<uint32_t> ids;
   if (absl::Status st = SelectIds(ms, &ids); !st.ok()) return st;
-  absl::MutexLock l(&mu_);
+  std::unique_lock l(mu_);
   auto next = std::make_shared<tombstones::Tombstones>(*stones_);
   std::vector<std::pair<std::string_view, std::string_view>> pairs;
   std::vector<index::ChunkMeta> metas;
@@ -280,7 +280,7 @@ absl::StatusOr<uint64_t> Block::Delete(Timestamp mint, Timestamp maxt, const std
 }
 
 absl::Status Block::SetFlags(bool failed, bool deletable) {
-  absl::MutexLock l(&mu_);
+  std::unique_lock l(mu_);
   BlockMeta m = meta_;
   m.failed = failed;
   m.deletable = deletable;

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include <mutex>
 #include "block/meta.h"
 #include "blocks/series_set.h"
 #include "chunks/chunks.h"
@@ -59,7 +59,7 @@ class Block : public std::enable_shared_from_this<Block> {
   Timestamp min_time_ = 0, max_time_ = 0;
   std::unique_ptr<index::IndexReader> index_;
   std::unique_ptr<chunks::ChunkReader> chunks_;
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
   BlockMeta meta_;
   std::shared_ptr<const tombstones::Tombstones> stones_;
   uint64_t size_ = 0;

@@ -61,7 +61,7 @@ HeadChunkFiles::~HeadChunkFiles() { Close().IgnoreError(); }
 
 void HeadChunkFiles::Iterate(
     const std::function<void(uint64_t series, uint64_t ref, Timestamp mint, Timestamp maxt)>& f) {
-  absl::MutexLock l(&mu_);
+  std::unique_lock l(mu_);
   bool damaged = false;
   for (auto it = files_.begin(); it != files_.end();) {
     const uint32_t seq = it->first;
@@ -160,7 +160,7 @@ absl::Status HeadChunkFiles::FlushLocked() {
 }
 
 absl::StatusOr<uint64_t> HeadChunkFiles::Write(uint64_t series, Timestamp mint, Timestamp maxt, std::string_view data) {
-  absl::MutexLock l(&mu_);
+  std::unique_lock l(mu_);
   uint64_t need = kMetaSize + index::UvarintSize(data.size()) + data.size() + 4;
   if (cur_ == 0 || cur_pos_ + need > kMaxHeadChunkFileSize) {
     if (absl::Status st = Cut(); !st.ok()) return st;
@@ -188,7 +188,7 @@ absl::StatusOr<uint64_t> HeadChunkFiles::Write(uint64_t series, Timestamp mint, 
 absl::StatusOr<ChunkRef> HeadChunkFiles::Read(uint64_t ref) {
   uint32_t seq = static_cast<uint32_t>(ref >> 32);
   uint64_t off = ref & 0xffffffffu;
-  absl::MutexLock l(&mu_);
+  std::unique_lock l(mu_);
   auto it = files_.find(seq);
   if (it == files_.end()) return absl::NotFoundError(absl::StrCat("head chunk ", ref, ": file gone"));
   const File& f = *it->second;
@@ -209,12 +209,12 @@ absl::StatusOr<ChunkRef> HeadChunkFiles::Read(uint64_t ref) {
 }
 
 absl::Status HeadChunkFiles::Flush() {
-  absl::MutexLock l(&mu_);
+  std::unique_lock l(mu_);
   return FlushLocked();
 }
 
 void HeadChunkFiles::DeleteBefore(uint32_t seq) {
-  absl::MutexLock l(&mu_);
+  std::unique_lock l(mu_);
   for (auto it = files_.begin(); it != files_.end() && it->first < seq;) {
     if (it->first == cur_) break;
     ::unlink(SegmentName(dir_, static_cast<int>(it->first)).c_str());
@@ -223,14 +223,14 @@ void HeadChunkFiles::DeleteBefore(uint32_t seq) {
 }
 
 uint64_t HeadChunkFiles::Size() {
-  absl::MutexLock l(&mu_);
+  std::unique_lock l(mu_);
   uint64_t n = 0;
   for (const auto& [_, f] : files_) n += f->size;
   return n + buf_.size();
 }
 
 absl::Status HeadChunkFiles::Close() {
-  absl::MutexLock l(&mu_);
+  std::unique_lock l(mu_);
   absl::Status st = FlushLocked();
   files_.clear();
   cur_ = 0;

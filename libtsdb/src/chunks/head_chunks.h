@@ -18,7 +18,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include <mutex>
 #include "promlite/tsdb/logger.h"
 #include "querier/chunk_series.h"
 
@@ -63,7 +63,7 @@ class HeadChunkFiles {
 
   std::string dir_;
   std::shared_ptr<Logger> logger_;
-  absl::Mutex mu_;
+  std::mutex mu_;
   // Files are shared with readers: a deleted file stays mapped while a query
   // holds one of its chunks.
   std::map<uint32_t, std::shared_ptr<File>> files_;

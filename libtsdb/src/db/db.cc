@@ -215,12 +215,12 @@ absl::StatusOr<std::unique_ptr<Querier>> DB::NewQuerier(Timestamp mint, Timestam
 }
 
 absl::Status DB::Close() {
-  absl::MutexLock l(&impl_->close_mu);
+  std::unique_lock l(impl_->close_mu);
   if (impl_->closed) return absl::OkStatus();
   impl_->closed = true;
   impl_->StopLoop();
   // Waits for a compaction, deletion or snapshot in flight.
-  absl::MutexLock cl(&impl_->compact_mu);
+  std::unique_lock cl(impl_->compact_mu);
   impl_->head->MarkClosed();
   absl::Status st = impl_->wal ? impl_->wal->Close() : absl::OkStatus();
   if (impl_->head_files) {
@@ -256,7 +256,7 @@ DBStats DB::Stats() const {
   s.head_truncations = impl_->head_truncations.load();
   s.retention_deleted_blocks = impl_->retention_deleted.load();
   {
-    absl::MutexLock l(&impl_->blocks_mu);
+    std::unique_lock l(impl_->blocks_mu);
     s.damaged_blocks = impl_->damaged.size();
   }
   return s;

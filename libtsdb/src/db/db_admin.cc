@@ -12,7 +12,7 @@ namespace fs = std::filesystem;
 absl::Status DB::DeleteSeries(const std::vector<Matcher>& matchers, Timestamp mint, Timestamp maxt) {
   if (impl_->head->closed()) return absl::FailedPreconditionError("DB is closed");
   if (mint > maxt) return absl::InvalidArgumentError("delete: start is after end");
-  absl::MutexLock l(&impl_->compact_mu);
+  std::unique_lock l(impl_->compact_mu);
   for (const auto& b : impl_->BlocksSnapshot()) {
     if (!b->Overlaps(mint, maxt)) continue;
     auto n = b->Delete(mint, maxt, matchers);
@@ -37,7 +37,7 @@ absl::Status DB::DeleteSeries(const std::vector<Matcher>& matchers, Timestamp mi
 
 absl::Status DB::CleanTombstones() {
   if (impl_->head->closed()) return absl::FailedPreconditionError("DB is closed");
-  absl::MutexLock l(&impl_->compact_mu);
+  std::unique_lock l(impl_->compact_mu);
   for (const auto& b : impl_->BlocksSnapshot()) {
     if (b->Tombstones()->empty()) continue;
     block::WriteOptions wo;
@@ -62,7 +62,7 @@ absl::Status DB::Snapshot(const std::string& dir, bool with_head) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return fileutil::Errno(ec.value(), "create snapshot directory", dir);
-  absl::MutexLock l(&impl_->compact_mu);
+  std::unique_lock l(impl_->compact_mu);
   for (const auto& b : impl_->BlocksSnapshot()) {
     if (absl::Status st = fileutil::LinkTree(b->dir(), absl::StrCat(dir, "/", b->ulid())); !st.ok()) return st;
   }

@@ -31,7 +31,7 @@ Timestamp RangeEnd(Timestamp t, int64_t width) { return (t / width) * width + wi
 }  // namespace
 
 std::vector<std::shared_ptr<block::Block>> DB::Impl::BlocksSnapshot() const {
-  absl::MutexLock l(&blocks_mu);
+  std::unique_lock l(blocks_mu);
   return blocks;
 }
 
@@ -74,7 +74,7 @@ absl::Status DB::Impl::ReloadBlocks() {
     auto b = block::Block::Open(absl::StrCat(dir, "/", name));
     if (!b.ok()) {
       failed.insert(name);
-      absl::MutexLock l(&blocks_mu);
+      std::unique_lock l(blocks_mu);
       if (damaged.insert(name).second) {
         logger->Error("tsdb", "Skipping block that cannot be opened; its data is not served",
                       {{"block", name}, {"err", std::string(b.status().message())}});
@@ -122,7 +122,7 @@ absl::Status DB::Impl::ReloadBlocks() {
     }
   }
   {
-    absl::MutexLock l(&blocks_mu);
+    std::unique_lock l(blocks_mu);
     blocks = keep;
   }
   // Delete after publishing: queriers that still hold a deleted block keep
@@ -263,33 +263,34 @@ absl::Status DB::Impl::CompactLocked() {
 void DB::Impl::StartLoop() {
   if (opts.compaction_interval_ms <= 0 || dir.empty()) return;
   loop = std::thread([this] {
-    absl::MutexLock l(&loop_mu);
+    std::unique_lock<std::mutex> l(loop_mu);
     while (!stop_loop) {
-      loop_mu.AwaitWithTimeout(absl::Condition(&stop_loop), absl::Milliseconds(opts.compaction_interval_ms));
+      loop_cv.wait_for(l, std::chrono::milliseconds(opts.compaction_interval_ms), [this] { return stop_loop; });
       if (stop_loop) break;
-      loop_mu.Unlock();
+      l.unlock();
       {
-        absl::MutexLock cl(&compact_mu);
+        std::lock_guard<std::mutex> cl(compact_mu);
         if (absl::Status st = CompactLocked(); !st.ok()) {
           logger->Error("tsdb", "compaction failed", {{"err", std::string(st.message())}});
         }
       }
-      loop_mu.Lock();
+      l.lock();
     }
   });
 }
 
 void DB::Impl::StopLoop() {
   {
-    absl::MutexLock l(&loop_mu);
+    std::lock_guard<std::mutex> l(loop_mu);
     stop_loop = true;
   }
+  loop_cv.notify_all();
   if (loop.joinable()) loop.join();
 }
 
 absl::Status DB::Compact() {
   if (impl_->head->closed()) return absl::FailedPreconditionError("DB is closed");
-  absl::MutexLock l(&impl_->compact_mu);
+  std::unique_lock l(impl_->compact_mu);
   return impl_->CompactLocked();
 }
 

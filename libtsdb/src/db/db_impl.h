@@ -2,6 +2,8 @@
 // the compaction loop.
 #pragma once
 
+#include <condition_variable>
+
 #include <atomic>
 #include <memory>
 #include <string>
@@ -10,7 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/synchronization/mutex.h"
+#include <mutex>
 #include "block/block.h"
 #include "chunks/head_chunks.h"
 #include "db/replay.h"
@@ -32,7 +34,7 @@ class DB::Impl {
   std::unique_ptr<wal::WAL> wal;
   ReplayStats replay;
   bool closed = false;
-  absl::Mutex close_mu;
+  std::mutex close_mu;
 
   // Buffers reused by the commit hook, which runs under the head's commit lock.
   std::vector<record::RefSeries> enc_series;
@@ -41,14 +43,14 @@ class DB::Impl {
 
   // Loaded blocks, sorted by min time. Queriers copy the list; a block
   // stays mapped while any querier holds it.
-  mutable absl::Mutex blocks_mu;
+  mutable std::mutex blocks_mu;
   std::vector<std::shared_ptr<block::Block>> blocks;
   // Blocks that failed to open, reported once each.
   absl::flat_hash_set<std::string> damaged;
   std::vector<int64_t> ranges;
 
   // Serialises compactions, deletions, tombstone cleaning and snapshots.
-  absl::Mutex compact_mu;
+  std::mutex compact_mu;
   // Series removed from the head -> WAL segment current at removal: their
   // series records stay in checkpoints until that segment is gone.
   absl::flat_hash_map<uint32_t, int> deleted_series;
@@ -56,7 +58,8 @@ class DB::Impl {
 
   // Background compaction loop.
   std::thread loop;
-  absl::Mutex loop_mu;
+  std::mutex loop_mu;
+  std::condition_variable loop_cv;
   bool stop_loop = false;
 
   std::atomic<uint64_t> compactions{0}, compactions_failed{0}, head_truncations{0}, retention_deleted{0};

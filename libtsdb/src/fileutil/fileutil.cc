@@ -13,7 +13,7 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include <mutex>
 
 namespace promlite::tsdb::fileutil {
 namespace fs = std::filesystem;
@@ -179,11 +179,11 @@ int CrockfordValue(char c) {
 std::string NewULID(int64_t unix_ms) {
   // Random bits from a per-process generator; uniqueness within one
   // millisecond comes from the 80 random bits, as in Prometheus.
-  static absl::Mutex mu(absl::kConstInit);
+  static std::mutex mu;
   static std::mt19937_64* rng = nullptr;
   uint8_t b[16];
   {
-    absl::MutexLock l(&mu);
+    std::unique_lock l(mu);
     if (rng == nullptr) {
       std::random_device rd;
       rng = new std::mt19937_64((static_cast<uint64_t>(rd()) << 32) ^ rd() ^

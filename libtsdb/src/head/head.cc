@@ -40,7 +40,7 @@ void Head::PublishId(uint32_t id, MemSeries* s) {
   size_t ci = id >> kIdChunkBits;
   std::atomic<MemSeries*>* chunk = ids_[ci].load(std::memory_order_acquire);
   if (chunk == nullptr) {
-    absl::MutexLock l(&ids_grow_mu_);
+    std::unique_lock l(ids_grow_mu_);
     chunk = ids_[ci].load(std::memory_order_acquire);
     if (chunk == nullptr) {
       chunk = new std::atomic<MemSeries*>[size_t{1} << kIdChunkBits];
@@ -100,7 +100,7 @@ MemSeries* Head::Insert(uint32_t id, uint64_t hash, const Labels& lset) {
 MemSeries* Head::GetOrCreate(const Labels& lset, bool* created) {
   uint64_t hash = lset.Hash();
   Stripe& st = stripes_[hash & static_cast<uint64_t>(opts_.stripe_size - 1)];
-  absl::MutexLock l(&st.mu);
+  std::unique_lock l(st.mu);
   if (MemSeries* s = FindLocked(st, hash, lset)) {
     *created = false;
     return s;
@@ -117,7 +117,7 @@ MemSeries* Head::GetOrCreate(const Labels& lset, bool* created) {
 MemSeries* Head::CreateWithId(uint32_t id, const Labels& lset, bool* dup) {
   uint64_t hash = lset.Hash();
   Stripe& st = stripes_[hash & static_cast<uint64_t>(opts_.stripe_size - 1)];
-  absl::MutexLock l(&st.mu);
+  std::unique_lock l(st.mu);
   if (MemSeries* s = FindLocked(st, hash, lset)) {
     *dup = true;
     return s;
@@ -153,20 +153,20 @@ void Head::UpdateTimeBounds(Timestamp mint, Timestamp maxt) {
 }
 
 uint64_t Head::AcquireReadSeq() {
-  absl::MutexLock l(&readers_mu_);
+  std::unique_lock l(readers_mu_);
   uint64_t seq = committed_seq_.load(std::memory_order_acquire);
   readers_[seq]++;
   return seq;
 }
 
 void Head::ReleaseReadSeq(uint64_t seq) {
-  absl::MutexLock l(&readers_mu_);
+  std::unique_lock l(readers_mu_);
   auto it = readers_.find(seq);
   if (it != readers_.end() && --it->second == 0) readers_.erase(it);
 }
 
 uint64_t Head::Watermark() {
-  absl::MutexLock l(&readers_mu_);
+  std::unique_lock l(readers_mu_);
   uint64_t committed = committed_seq_.load(std::memory_order_acquire);
   if (readers_.empty()) return committed;
   return std::min(committed, readers_.begin()->first);
@@ -174,7 +174,7 @@ uint64_t Head::Watermark() {
 
 absl::Status Head::Commit(std::vector<SampleRef>& samples, std::vector<MemSeries*>& new_series) {
   if (samples.empty() && new_series.empty()) return absl::OkStatus();
-  absl::MutexLock l(&commit_mu_);
+  std::unique_lock l(commit_mu_);
   if (closed()) return absl::FailedPreconditionError("DB is closed");
   // Series garbage-collected since the appender looked them up are
   // re-created by labels (their memory is still valid: see head_gc.cc).
@@ -252,7 +252,7 @@ void Head::FinishReplay(uint64_t appended, uint64_t out_of_order, Timestamp mint
 
 void Head::MarkClosed() {
   // Taking the commit lock waits for a commit in flight.
-  absl::MutexLock l(&commit_mu_);
+  std::unique_lock l(commit_mu_);
   closed_.store(true, std::memory_order_release);
 }
 
@@ -322,7 +322,7 @@ size_t Head::IndexMemoryBytes() const {
   uint32_t max_id = MaxSeriesId();
   b += ((max_id >> kIdChunkBits) + 1) * (sizeof(std::atomic<MemSeries*>) << kIdChunkBits);
   for (size_t i = 0; i < static_cast<size_t>(opts_.stripe_size); i++) {
-    absl::MutexLock l(&stripes_[i].mu);
+    std::unique_lock l(stripes_[i].mu);
     b += sizeof(Stripe) + stripes_[i].by_hash.capacity() * (sizeof(uint64_t) + sizeof(MemSeries*) + 1);
   }
   for (uint32_t id = 1; id <= max_id; id++) {

@@ -17,7 +17,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include <mutex>
 #include "head/postings.h"
 #include "head/series.h"
 #include "head/symbols.h"
@@ -174,7 +174,7 @@ class Head {
 
  private:
   struct Stripe {
-    absl::Mutex mu;
+    std::mutex mu;
     absl::flat_hash_map<uint64_t, MemSeries*> by_hash;  // chain via hash_next
   };
 
@@ -200,14 +200,14 @@ class Head {
   static constexpr int kIdChunkBits = 16;
   static constexpr size_t kIdChunks = size_t{1} << (32 - kIdChunkBits);
   std::unique_ptr<std::atomic<std::atomic<MemSeries*>*>[]> ids_;
-  absl::Mutex ids_grow_mu_;
+  std::mutex ids_grow_mu_;
   std::atomic<uint32_t> next_id_{1};
   std::atomic<uint64_t> num_series_{0};
 
   CommitLogFn commit_log_;
-  absl::Mutex commit_mu_;
+  std::mutex commit_mu_;
   std::atomic<uint64_t> committed_seq_{0};
-  absl::Mutex readers_mu_;
+  std::mutex readers_mu_;
   std::map<uint64_t, int> readers_;  // read seq -> count
 
   std::atomic<bool> closed_{false};
@@ -221,13 +221,13 @@ class Head {
 
   // Garbage collection: series unlinked at epoch E are freed when every
   // reader and appender batch registered at or before E is gone.
-  absl::Mutex epoch_mu_;
+  std::mutex epoch_mu_;
   uint64_t epoch_ = 1;
   std::map<uint64_t, int> epochs_;  // epoch -> holders
   std::vector<std::pair<uint64_t, std::vector<MemSeries*>>> graveyard_;
   void FreeGraveyard();
 
-  mutable absl::Mutex stones_mu_;
+  mutable std::mutex stones_mu_;
   std::shared_ptr<const tombstones::Tombstones> stones_ = std::make_shared<tombstones::Tombstones>();
 };
 

@@ -15,13 +15,13 @@
 namespace promlite::tsdb::head {
 
 uint64_t Head::AcquireEpoch() {
-  absl::MutexLock l(&epoch_mu_);
+  std::unique_lock l(epoch_mu_);
   epochs_[epoch_]++;
   return epoch_;
 }
 
 void Head::ReleaseEpoch(uint64_t e) {
-  absl::MutexLock l(&epoch_mu_);
+  std::unique_lock l(epoch_mu_);
   auto it = epochs_.find(e);
   if (it != epochs_.end() && --it->second == 0) epochs_.erase(it);
 }
@@ -29,7 +29,7 @@ void Head::ReleaseEpoch(uint64_t e) {
 void Head::FreeGraveyard() {
   std::vector<MemSeries*> to_free;
   {
-    absl::MutexLock l(&epoch_mu_);
+    std::unique_lock l(epoch_mu_);
     uint64_t oldest = epochs_.empty() ? epoch_ + 1 : epochs_.begin()->first;
     std::vector<std::pair<uint64_t, std::vector<MemSeries*>>> rest;
     for (auto& e : graveyard_) {
@@ -45,7 +45,7 @@ void Head::FreeGraveyard() {
 }
 
 void Head::RaiseCommitBound(Timestamp t) {
-  absl::MutexLock l(&commit_mu_);
+  std::unique_lock l(commit_mu_);
   if (t > min_valid_time_.load(std::memory_order_relaxed)) min_valid_time_.store(t, std::memory_order_relaxed);
 }
 
@@ -64,7 +64,7 @@ std::vector<uint32_t> Head::Truncate(Timestamp mint) {
   Timestamp actual_min = kMaxTime;
   uint32_t min_file = 0;
   {
-    absl::MutexLock cl(&commit_mu_);
+    std::unique_lock cl(commit_mu_);
     if (mint > min_valid_time_.load(std::memory_order_relaxed)) min_valid_time_.store(mint, std::memory_order_relaxed);
     uint32_t max_id = MaxSeriesId();
     for (uint32_t id = 1; id <= max_id; id++) {
@@ -85,7 +85,7 @@ std::vector<uint32_t> Head::Truncate(Timestamp mint) {
       uint64_t hash = s->hash();
       Stripe& st = stripes_[hash & static_cast<uint64_t>(opts_.stripe_size - 1)];
       {
-        absl::MutexLock sl(&st.mu);
+        std::unique_lock sl(st.mu);
         auto it = st.by_hash.find(hash);
         if (it != st.by_hash.end()) {
           MemSeries** link = &it->second;
@@ -113,12 +113,12 @@ std::vector<uint32_t> Head::Truncate(Timestamp mint) {
     std::sort(dead_pairs.begin(), dead_pairs.end());
     dead_pairs.erase(std::unique(dead_pairs.begin(), dead_pairs.end()), dead_pairs.end());
     postings_.Delete(dead_ids, dead_pairs);
-    absl::MutexLock l(&epoch_mu_);
+    std::unique_lock l(epoch_mu_);
     graveyard_.emplace_back(epoch_, std::move(dead));
     epoch_++;
   }
   {
-    absl::MutexLock l(&stones_mu_);
+    std::unique_lock l(stones_mu_);
     auto next = std::make_shared<tombstones::Tombstones>(*stones_);
     next->TruncateBefore(mint);
     for (uint32_t id : removed) next->Erase(id);
@@ -131,7 +131,7 @@ std::vector<std::pair<uint32_t, tombstones::Interval>> Head::Delete(Timestamp mi
                                                                     const std::vector<Matcher>& ms) {
   std::vector<std::pair<uint32_t, tombstones::Interval>> added;
   Postings ids = SelectIds(ms);
-  absl::MutexLock l(&stones_mu_);
+  std::unique_lock l(stones_mu_);
   auto next = std::make_shared<tombstones::Tombstones>(*stones_);
   for (uint32_t id : ids) {
     MemSeries* s = Series(id);
@@ -151,14 +151,14 @@ std::vector<std::pair<uint32_t, tombstones::Interval>> Head::Delete(Timestamp mi
 }
 
 void Head::AddTombstone(uint32_t id, tombstones::Interval iv) {
-  absl::MutexLock l(&stones_mu_);
+  std::unique_lock l(stones_mu_);
   auto next = std::make_shared<tombstones::Tombstones>(*stones_);
   next->Add(id, iv);
   stones_ = std::move(next);
 }
 
 std::shared_ptr<const tombstones::Tombstones> Head::Tombstones() const {
-  absl::MutexLock l(&stones_mu_);
+  std::unique_lock l(stones_mu_);
   return stones_;
 }
 

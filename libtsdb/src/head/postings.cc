@@ -5,7 +5,7 @@
 namespace promlite::tsdb::head {
 
 void MemPostings::Add(uint32_t id, const uint32_t* pairs, size_t n) {
-  absl::MutexLock l(&mu_);
+  std::unique_lock l(mu_);
   for (size_t i = 0; i < n; i++) {
     Postings& list = m_[pairs[2 * i]][pairs[2 * i + 1]];
     // Ids are handed out in increasing order, but two creators may race to
@@ -20,7 +20,7 @@ void MemPostings::Add(uint32_t id, const uint32_t* pairs, size_t n) {
 
 void MemPostings::Delete(const absl::flat_hash_set<uint32_t>& ids,
                          const std::vector<std::pair<uint32_t, uint32_t>>& pairs) {
-  absl::MutexLock l(&mu_);
+  std::unique_lock l(mu_);
   for (const auto& [name, value] : pairs) {
     auto nit = m_.find(name);
     if (nit == m_.end()) continue;
@@ -39,7 +39,7 @@ void MemPostings::Delete(const absl::flat_hash_set<uint32_t>& ids,
 }
 
 Postings MemPostings::Get(uint32_t name, uint32_t value) const {
-  absl::ReaderMutexLock l(&mu_);
+  std::shared_lock l(mu_);
   auto nit = m_.find(name);
   if (nit == m_.end()) return {};
   auto vit = nit->second.find(value);
@@ -48,7 +48,7 @@ Postings MemPostings::Get(uint32_t name, uint32_t value) const {
 }
 
 std::vector<uint32_t> MemPostings::Names() const {
-  absl::ReaderMutexLock l(&mu_);
+  std::shared_lock l(mu_);
   std::vector<uint32_t> out;
   out.reserve(m_.size());
   for (const auto& [n, _] : m_) out.push_back(n);
@@ -56,19 +56,19 @@ std::vector<uint32_t> MemPostings::Names() const {
 }
 
 bool MemPostings::HasName(uint32_t name) const {
-  absl::ReaderMutexLock l(&mu_);
+  std::shared_lock l(mu_);
   return m_.contains(name);
 }
 
 size_t MemPostings::NumPairs() const {
-  absl::ReaderMutexLock l(&mu_);
+  std::shared_lock l(mu_);
   size_t n = 0;
   for (const auto& [_, values] : m_) n += values.size();
   return n;
 }
 
 size_t MemPostings::MemoryBytes() const {
-  absl::ReaderMutexLock l(&mu_);
+  std::shared_lock l(mu_);
   size_t b = m_.capacity() * (sizeof(uint32_t) + sizeof(absl::flat_hash_map<uint32_t, Postings>) + 1);
   for (const auto& [_, values] : m_) {
     b += values.capacity() * (sizeof(uint32_t) + sizeof(Postings) + 1);

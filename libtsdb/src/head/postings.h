@@ -7,7 +7,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/synchronization/mutex.h"
+#include <mutex>
+#include <shared_mutex>
 
 namespace promlite::tsdb::head {
 
@@ -26,7 +27,7 @@ class MemPostings {
   // index's reader lock: f must not call back into the index.
   template <typename F>
   void ForEachValue(uint32_t name, F&& f) const {
-    absl::ReaderMutexLock l(&mu_);
+    std::shared_lock l(mu_);
     auto it = m_.find(name);
     if (it == m_.end()) return;
     for (const auto& [v, list] : it->second) f(v, list);
@@ -39,7 +40,7 @@ class MemPostings {
   size_t MemoryBytes() const;
 
  private:
-  mutable absl::Mutex mu_;
+  mutable std::shared_mutex mu_;
   absl::flat_hash_map<uint32_t, absl::flat_hash_map<uint32_t, Postings>> m_;
 };
 

@@ -39,7 +39,7 @@ void SymbolTable::Publish(uint32_t id, const char* p) {
   size_t ci = id >> kChunkBits;
   std::atomic<const char*>* chunk = chunks_[ci].load(std::memory_order_acquire);
   if (chunk == nullptr) {
-    absl::MutexLock l(&grow_mu_);
+    std::unique_lock l(grow_mu_);
     chunk = chunks_[ci].load(std::memory_order_acquire);
     if (chunk == nullptr) {
       chunk = new std::atomic<const char*>[size_t{1} << kChunkBits];
@@ -52,7 +52,7 @@ void SymbolTable::Publish(uint32_t id, const char* p) {
 uint32_t SymbolTable::Intern(std::string_view s) {
   size_t h = StringViewHash{}(s);
   Shard& sh = shards_[h % kShards];
-  absl::MutexLock l(&sh.mu);
+  std::unique_lock l(sh.mu);
   auto it = sh.ids.find(s);
   if (it != sh.ids.end()) return it->second;
   const char* p = Store(sh, s);
@@ -65,7 +65,7 @@ uint32_t SymbolTable::Intern(std::string_view s) {
 bool SymbolTable::Find(std::string_view s, uint32_t* id) const {
   size_t h = StringViewHash{}(s);
   const Shard& sh = shards_[h % kShards];
-  absl::MutexLock l(&sh.mu);
+  std::unique_lock l(sh.mu);
   auto it = sh.ids.find(s);
   if (it == sh.ids.end()) return false;
   *id = it->second;
@@ -75,7 +75,7 @@ bool SymbolTable::Find(std::string_view s, uint32_t* id) const {
 size_t SymbolTable::MemoryBytes() const {
   size_t total = 0;
   for (const auto& sh : shards_) {
-    absl::MutexLock l(&sh.mu);
+    std::unique_lock l(sh.mu);
     total += sh.blocks.size() * kArenaBlock + sh.large_bytes + sh.ids.capacity() * (sizeof(std::string_view) + sizeof(uint32_t) + 1);
   }
   size_t n = size();

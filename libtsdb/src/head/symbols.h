@@ -10,7 +10,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
-#include "absl/synchronization/mutex.h"
+#include <mutex>
 
 namespace promlite::tsdb::head {
 
@@ -53,7 +53,7 @@ class SymbolTable {
   static constexpr size_t kArenaBlock = 64 * 1024;
 
   struct Shard {
-    mutable absl::Mutex mu;
+    mutable std::mutex mu;
     absl::flat_hash_map<std::string_view, uint32_t, StringViewHash, std::equal_to<>> ids;
     std::vector<std::unique_ptr<char[]>> blocks;  // arena for small strings
     std::vector<std::unique_ptr<char[]>> large;
@@ -67,7 +67,7 @@ class SymbolTable {
 
   Shard shards_[kShards];
   std::unique_ptr<std::atomic<std::atomic<const char*>*>[]> chunks_;
-  absl::Mutex grow_mu_;
+  std::mutex grow_mu_;
   std::atomic<uint32_t> next_id_{0};
 };
 
