@@ -220,8 +220,7 @@ class ScriptParser {
             "<offset:duration>] <query>' or 'eval[_fail|_warn|_info] range from <from> to <to> step <step> <query>'");
       return false;
     }
-    ParseError perr;
-    if (auto e = ParseExpr(cmd->expr, ParseOptions::AllEnabled(), &perr); !e.ok()) {
+    if (auto e = ParseExpr(cmd->expr, ParseOptions::AllEnabled()); !e.ok()) {
       cmd->parse_error = std::string(e.status().message());
     }
     bool header_fail = false;
