@@ -37,14 +37,11 @@ void XorAppender::Append(Timestamp t, double v) {
     if (dod == 0) {
       w_.WriteBit(false);
     } else if (BitRange(dod, 14)) {
-      w_.WriteBits(0b10, 2);
-      w_.WriteBits(static_cast<uint64_t>(dod), 14);
+      w_.WriteBits((uint64_t{0b10} << 14) | (static_cast<uint64_t>(dod) & 0x3fff), 16);
     } else if (BitRange(dod, 17)) {
-      w_.WriteBits(0b110, 3);
-      w_.WriteBits(static_cast<uint64_t>(dod), 17);
+      w_.WriteBits((uint64_t{0b110} << 17) | (static_cast<uint64_t>(dod) & 0x1ffff), 20);
     } else if (BitRange(dod, 20)) {
-      w_.WriteBits(0b1110, 4);
-      w_.WriteBits(static_cast<uint64_t>(dod), 20);
+      w_.WriteBits((uint64_t{0b1110} << 20) | (static_cast<uint64_t>(dod) & 0xfffff), 24);
     } else {
       w_.WriteBits(0b1111, 4);
       w_.WriteBits(static_cast<uint64_t>(dod), 64);
@@ -66,26 +63,33 @@ void XorAppender::WriteValue(double v) {
     w_.WriteBit(false);
     return;
   }
-  w_.WriteBit(true);
   uint8_t lead = static_cast<uint8_t>(std::countl_zero(delta));
   uint8_t trail = static_cast<uint8_t>(std::countr_zero(delta));
   // Five bits hold the leading-zero count, so it is capped at 31.
   if (lead >= 32) lead = 31;
   if (leading_ != 0xff && lead >= leading_ && trail >= trailing_) {
-    // The meaningful bits fit the previous window: reuse it.
-    w_.WriteBit(false);
-    w_.WriteBits(delta >> trailing_, 64 - leading_ - trailing_);
+    // The meaningful bits fit the previous window: '10' then the bits.
+    int sig = 64 - leading_ - trailing_;
+    if (sig <= 62) {
+      w_.WriteBits((uint64_t{0b10} << sig) | (delta >> trailing_), sig + 2);
+    } else {
+      w_.WriteBits(0b10, 2);
+      w_.WriteBits(delta >> trailing_, sig);
+    }
     return;
   }
   leading_ = lead;
   trailing_ = trail;
-  w_.WriteBit(true);
-  w_.WriteBits(lead, 5);
-  // 64 significant bits do not fit in 6 bits; 0 stands for 64 (a zero-length
-  // window never occurs because delta != 0).
+  // '11', 5 bits of leading zeros, 6 bits of length (0 stands for 64: a
+  // zero-length window never occurs because delta != 0), then the bits.
   int sig = 64 - lead - trail;
-  w_.WriteBits(static_cast<uint64_t>(sig), 6);
-  w_.WriteBits(delta >> trail, sig);
+  uint64_t header = (uint64_t{0b11} << 11) | (uint64_t{lead} << 6) | static_cast<uint64_t>(sig & 63);
+  if (sig <= 51) {
+    w_.WriteBits((header << sig) | (delta >> trail), 13 + sig);
+  } else {
+    w_.WriteBits(header, 13);
+    w_.WriteBits(delta >> trail, sig);
+  }
 }
 
 void XorIterator::Reset(const uint8_t* b, size_t n) {
