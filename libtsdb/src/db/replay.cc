@@ -1,9 +1,13 @@
 #include "db/replay.h"
 
+#include <algorithm>
+#include <thread>
+
 #include <chrono>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "db/replay_pool.h"
 #include "record/record.h"
 #include "wal/checkpoint.h"
 #include "wal/reader.h"
@@ -11,9 +15,26 @@
 namespace promlite::tsdb {
 namespace {
 
+// Workers applying samples: one per core beyond the reader, at least one so
+// decoding and applying overlap; none on a single core.
+size_t ReplayWorkers() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n <= 1 ? 0 : std::min<size_t>(n, 8);
+}
+
 class Replayer {
  public:
-  Replayer(head::Head& h, Logger& logger, MappedChunks* mapped) : head_(h), logger_(logger), mapped_(mapped) {}
+  Replayer(head::Head& h, Logger& logger, MappedChunks* mapped)
+      : head_(h), logger_(logger), mapped_(mapped), pool_(h, h.LowerBound(), ReplayWorkers()) {}
+
+  // Waits for the workers and folds their counts into the stats.
+  void Finish() {
+    pool_.Drain();
+    ReplayCounts c = pool_.Counts();
+    stats_.samples = c.appended;
+    stats_.out_of_order = c.out_of_order;
+    stats_.skipped_samples = c.skipped_mapped;
+  }
 
   // Reads every record of `reader`; returns its final status.
   absl::Status Run(wal::Reader& reader) {
@@ -53,6 +74,7 @@ class Replayer {
         stones_.clear();
         absl::Status st = record::DecodeTombstones(rec, &stones_);
         stats_.tombstones += stones_.size();
+        pool_.Drain();
         for (const auto& s : stones_) {
           head::MemSeries* ms = Resolve(s.ref);
           if (ms != nullptr) head_.AddTombstone(ms->id(), tombstones::Interval{s.mint, s.maxt});
@@ -107,10 +129,10 @@ class Replayer {
   }
 
   void AddSamples() {
-    uint64_t appended = 0, ooo = 0;
-    // Samples below the newest block are already persisted there.
-    const Timestamp lower = head_.LowerBound();
-    Timestamp mint = kMaxTime, maxt = kMinTime;
+    // Resolve series here (the remap table is this thread's) and hand the
+    // samples to the pool, one batch per shard.
+    size_t shards = pool_.shards();
+    if (batches_.size() != shards) batches_.resize(shards);
     head::MemSeries* last = nullptr;
     SeriesRef last_ref = 0;
     for (const auto& smp : samples_) {
@@ -121,28 +143,12 @@ class Replayer {
       }
       last = s;
       last_ref = smp.ref;
-      if (smp.t < lower) continue;
-      // Checked here, without the series lock: replay is single-threaded.
-      // A series with mapped chunks skips what they hold.
-      if (smp.t <= s->last_t()) {
-        if (s->has_mapped) {
-          stats_.skipped_samples++;
-        } else {
-          ooo++;
-        }
-        continue;
-      }
-      if (head_.ReplayAppend(s, smp.t, smp.v)) {
-        appended++;
-        if (smp.t < mint) mint = smp.t;
-        if (smp.t > maxt) maxt = smp.t;
-      } else {
-        ooo++;
-      }
+      batches_[pool_.ShardOf(s)].push_back(ReplayItem{s, smp.t, smp.v});
     }
-    head_.FinishReplay(appended, ooo, mint, maxt);
-    stats_.samples += appended;
-    stats_.out_of_order += ooo;
+    for (size_t i = 0; i < shards; i++) {
+      pool_.Submit(i, std::move(batches_[i]));
+      batches_[i].clear();
+    }
   }
 
   head::Head& head_;
@@ -155,6 +161,8 @@ class Replayer {
   std::vector<record::RefSeries> series_;
   std::vector<record::RefSample> samples_;
   std::vector<record::Stone> stones_;
+  std::vector<std::vector<ReplayItem>> batches_;
+  ReplayPool pool_;
 };
 
 }  // namespace
@@ -182,6 +190,7 @@ absl::StatusOr<ReplayStats> ReplayWAL(head::Head& head, wal::WAL& wal, Logger& l
   auto reader = wal::Reader::Open({wal::SegmentRange{wal.dir(), first_segment, -1}});
   if (!reader.ok()) return reader.status();
   absl::Status st = r.Run(**reader);
+  r.Finish();
   if (!st.ok()) {
     const auto& corruption = (*reader)->corruption();
     if (!corruption) return st;  // an I/O error is not damage: do not "repair" it
