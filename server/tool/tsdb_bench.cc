@@ -99,6 +99,9 @@ int Run(int argc, char** argv) {
   app.add_option("--wal-compression", compression, "none, snappy or zstd")
       ->check(CLI::IsMember({"none", "snappy", "zstd"}));
   app.add_flag("--keep", keep, "keep the data directory afterwards");
+  bool reopen_only = false;
+  app.add_flag("--reopen-only", reopen_only,
+               "only time opening the existing data directory --out (WAL replay, startup after a crash)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -110,6 +113,22 @@ int Run(int argc, char** argv) {
     return 2;
   }
   std::error_code ec;
+  if (reopen_only) {
+    tsdb::Options ro;
+    ro.logger = tsdb::NewStderrLogger(tsdb::LogLevel::kWarn);
+    double a = Now();
+    auto db = DB::Open(dir, ro);
+    double b = Now();
+    if (!db.ok()) {
+      std::fprintf(stderr, "open: %s\n", std::string(db.status().message()).c_str());
+      return 1;
+    }
+    auto st = (*db)->Stats();
+    std::printf("open:              %.2fs (%llu series, %llu samples replayed from the WAL, %.2fM samples/s)\n", b - a,
+                static_cast<unsigned long long>(st.head_series), static_cast<unsigned long long>(st.replayed_samples),
+                static_cast<double>(st.replayed_samples) / (b - a) / 1e6);
+    return (*db)->Close().ok() ? 0 : 1;
+  }
   if (std::filesystem::exists(dir, ec) && !std::filesystem::is_empty(dir, ec) &&
       !std::filesystem::exists(dir + "/wal", ec)) {
     std::fprintf(stderr, "refusing to delete %s: it exists and does not look like a data directory\n", dir.c_str());

@@ -119,13 +119,18 @@ class Replayer {
     stats_.series++;
   }
 
-  head::MemSeries* Resolve(SeriesRef ref) {
+  // The series of a WAL ref and its id. Refs are ids unless remapped, so
+  // the common case reads only the id table, not the series itself.
+  head::MemSeries* Resolve(SeriesRef ref, uint64_t* id = nullptr) {
     if (!remap_.empty()) {
       auto it = remap_.find(ref);
-      if (it != remap_.end()) return it->second;
+      if (it != remap_.end()) {
+        if (id) *id = it->second->id();
+        return it->second;
+      }
     }
-    head::MemSeries* s = head_.Series(ref);
-    return s != nullptr && s->id() == ref ? s : nullptr;
+    if (id) *id = ref;
+    return head_.Series(ref);
   }
 
   void AddSamples() {
@@ -135,15 +140,16 @@ class Replayer {
     if (batches_.size() != shards) batches_.resize(shards);
     head::MemSeries* last = nullptr;
     SeriesRef last_ref = 0;
+    uint64_t id = 0;
     for (const auto& smp : samples_) {
-      head::MemSeries* s = (last != nullptr && smp.ref == last_ref) ? last : Resolve(smp.ref);
+      head::MemSeries* s = (last != nullptr && smp.ref == last_ref) ? last : Resolve(smp.ref, &id);
       if (s == nullptr) {
         stats_.unknown_refs++;
         continue;
       }
       last = s;
       last_ref = smp.ref;
-      batches_[pool_.ShardOf(s)].push_back(ReplayItem{s, smp.t, smp.v});
+      batches_[pool_.ShardOf(id)].push_back(ReplayItem{s, smp.t, smp.v});
     }
     for (size_t i = 0; i < shards; i++) {
       pool_.Submit(i, std::move(batches_[i]));

@@ -33,7 +33,8 @@ class ReplayPool {
   ~ReplayPool();
 
   size_t shards() const { return workers_.empty() ? 1 : workers_.size(); }
-  size_t ShardOf(const head::MemSeries* s) const { return s->id() % shards(); }
+  // By series id, which the caller knows without touching the series.
+  size_t ShardOf(uint64_t series_id) const { return series_id % shards(); }
   // Hands a batch to the shard's worker (blocks while too many are queued).
   void Submit(size_t shard, std::vector<ReplayItem>&& batch);
   // Waits until every submitted batch has been applied.

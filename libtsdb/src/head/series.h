@@ -97,6 +97,17 @@ class MemSeries {
   // Replay only: chunks from chunks_head/ were attached (samples up to
   // last_t() are in them).
   bool has_mapped = false;
+
+  // Hints the cache to load what an append touches (the open chunk and its
+  // bytes). Replay calls it a few samples ahead; reads race-free fields only
+  // as hints (a stale pointer is harmless to prefetch).
+  void PrefetchForAppend() const {
+    const HeadChunk* h = head_.get();
+    if (h != nullptr) {
+      __builtin_prefetch(h);
+      if (!h->bytes.empty()) __builtin_prefetch(h->bytes.data() + h->bytes.size() - 1, 1);
+    }
+  }
   // Link in the head's hash-stripe chain (guarded by the stripe lock).
   MemSeries* hash_next = nullptr;
 
