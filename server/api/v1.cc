@@ -327,11 +327,7 @@ void ApiV1::Register(HttpServer* s) {
   auto exemplars = [](const HttpRequest&, HttpResponse* res) { RespondData(res, "[]"); };
   s->Get("/api/v1/query_exemplars", exemplars);
   s->Post("/api/v1/query_exemplars", exemplars);
-  s->Get("/api/v1/rules", [](const HttpRequest&, HttpResponse* res) { RespondData(res, "{\"groups\":[]}"); });
-  s->Get("/api/v1/alerts", [](const HttpRequest&, HttpResponse* res) { RespondData(res, "{\"alerts\":[]}"); });
-  s->Get("/api/v1/alertmanagers", [](const HttpRequest&, HttpResponse* res) {
-    RespondData(res, "{\"activeAlertmanagers\":[],\"droppedAlertmanagers\":[]}");
-  });
+  // /api/v1/rules, /api/v1/alerts and /api/v1/alertmanagers: RegisterRulesApi (v1_rules.cc).
 }
 
 }  // namespace promlite::server

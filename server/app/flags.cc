@@ -12,6 +12,7 @@ std::vector<std::pair<std::string, std::string>> Flags::AsMap() const {
   std::string features;
   for (const auto& f : enable_feature) features += (features.empty() ? "" : ",") + f;
   return {
+      {"alertmanager.notification-queue-capacity", std::to_string(alertmanager_notification_queue_capacity)},
       {"config.file", config_file},
       {"enable-feature", features},
       {"log.format", log_format},
@@ -20,6 +21,9 @@ std::vector<std::pair<std::string, std::string>> Flags::AsMap() const {
       {"query.max-concurrency", std::to_string(query_max_concurrency)},
       {"query.max-samples", std::to_string(query_max_samples)},
       {"query.timeout", query_timeout},
+      {"rules.alert.for-grace-period", rules_alert_for_grace_period},
+      {"rules.alert.for-outage-tolerance", rules_alert_for_outage_tolerance},
+      {"rules.alert.resend-delay", rules_alert_resend_delay},
       {"storage.tsdb.max-block-duration", storage_tsdb_max_block_duration},
       {"storage.tsdb.min-block-duration", storage_tsdb_min_block_duration},
       {"storage.tsdb.no-lockfile", b(storage_tsdb_no_lockfile)},
@@ -79,6 +83,15 @@ bool ParseFlags(int argc, char** argv, Flags* f, int* exit_code) {
       ->check(CLI::Range(1, 100000));
   app.add_option("--query.max-samples", f->query_max_samples, "Maximum number of samples a single query can load into memory.")
       ->check(CLI::Range(int64_t{1}, INT64_MAX));
+  app.add_option("--rules.alert.for-outage-tolerance", f->rules_alert_for_outage_tolerance,
+                 "Longest outage after which alerts' \"for\" state is still restored from ALERTS_FOR_STATE.");
+  app.add_option("--rules.alert.for-grace-period", f->rules_alert_for_grace_period,
+                 "Least time left before a restored alert fires (for alerts whose \"for\" is longer than this).");
+  app.add_option("--rules.alert.resend-delay", f->rules_alert_resend_delay,
+                 "Least time between two sends of the same firing alert to Alertmanager.");
+  app.add_option("--alertmanager.notification-queue-capacity", f->alertmanager_notification_queue_capacity,
+                 "How many alerts may wait to be sent to Alertmanager; beyond it the oldest are dropped.")
+      ->check(CLI::Range(1, 100000000));
   app.add_option("--enable-feature", f->enable_feature, "Comma separated feature names to enable.")->delimiter(',');
   app.add_option("--log.level", f->log_level, "Only log messages with the given severity or above.")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));

@@ -36,6 +36,10 @@ struct Flags {
   std::string query_timeout = "2m";
   int query_max_concurrency = 20;
   int64_t query_max_samples = 50000000;
+  std::string rules_alert_for_outage_tolerance = "1h";
+  std::string rules_alert_for_grace_period = "10m";
+  std::string rules_alert_resend_delay = "1m";
+  int alertmanager_notification_queue_capacity = 10000;
   std::vector<std::string> enable_feature;
   std::string log_level = "info";
   std::string log_format = "logfmt";

@@ -2,13 +2,16 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "api/v1_admin.h"
+#include "api/v1_rules.h"
 #include "app/version.h"
 #include "promlite/promql/parser.h"
 #include "promlite/tsdb/duration.h"
@@ -41,6 +44,36 @@ absl::StatusOr<int64_t> FlagDuration(const std::string& name, const std::string&
   auto d = tsdb::ParseDuration(v);
   if (!d.ok()) return absl::InvalidArgumentError(absl::StrCat("invalid --", name, "=", v, ": ", d.status().message()));
   return *d;
+}
+
+// Go's url.QueryEscape.
+std::string QueryEscape(std::string_view s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else if (c == ' ') {
+      out.push_back('+');
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+// --web.external-url, or http://<hostname>:<port> as Prometheus derives it.
+std::string ExternalUrl(const std::string& flag, int port) {
+  std::string url = flag;
+  if (url.empty()) {
+    char host[256] = {0};
+    if (gethostname(host, sizeof host - 1) != 0 || host[0] == 0) std::snprintf(host, sizeof host, "localhost");
+    url = absl::StrCat("http://", host, ":", port);
+  }
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
 }
 
 }  // namespace
@@ -102,10 +135,6 @@ absl::Status Server::Init() {
     config_ = *std::move(cfg);
   }
   for (const auto& w : config_.scrape.warnings) logger_->Warn("config", w);
-  if (!config_.rule_files.empty()) {
-    logger_->Warn("config", "rule_files are not evaluated by this version of promlite; recording and alerting rules are ignored",
-                  {{"rule_files", std::to_string(config_.rule_files.size())}});
-  }
 
   tsdb::Options dbo;
   dbo.logger = logger_;
@@ -165,6 +194,16 @@ absl::Status Server::Init() {
   runtime_.last_config_time_ms = NowMs();
 
   RegisterMetrics();
+  external_url_ = ExternalUrl(flags_.web_external_url, http_->port());
+  rule_file_options_.promql = eo.parse;
+  if (absl::Status st = InitRules(); !st.ok()) return st;
+  {
+    auto files = CheckRuleFiles(config_);
+    if (!files.ok()) return files.status();
+    if (absl::Status st = ApplyRules(config_, *files); !st.ok()) return st;
+  }
+  notifier_->Run();
+  rules_->Run();
   ApiContext ctx;
   ctx.db = db_.get();
   ctx.engine = engine_.get();
@@ -182,6 +221,7 @@ absl::Status Server::Init() {
   ctx.observe_query = [this](double secs) { query_duration_->Observe(secs); };
   api_ = std::make_unique<ApiV1>(std::move(ctx));
   api_->Register(http_.get());
+  RegisterRulesApi(http_.get(), rules_.get(), notifier_.get());
   RegisterAdminApi(http_.get(), db_.get(), flags_.web_enable_admin_api);
   RegisterWebRoutes();
   ready_ = true;
@@ -409,6 +449,113 @@ void Server::Federate(const HttpRequest& req, HttpResponse* res) {
   res->body = std::move(out);
 }
 
+absl::Status Server::InitRules() {
+  auto outage = FlagDuration("rules.alert.for-outage-tolerance", flags_.rules_alert_for_outage_tolerance);
+  if (!outage.ok()) return outage.status();
+  auto grace = FlagDuration("rules.alert.for-grace-period", flags_.rules_alert_for_grace_period);
+  if (!grace.ok()) return grace.status();
+  auto resend = FlagDuration("rules.alert.resend-delay", flags_.rules_alert_resend_delay);
+  if (!resend.ok()) return resend.status();
+
+  Notifier::Options no;
+  no.queue_capacity = static_cast<size_t>(std::max(1, flags_.alertmanager_notification_queue_capacity));
+  no.logger = logger_;
+  no.registry = &registry_;
+  no.user_agent = absl::StrCat("promlite/", std::string(kVersion));
+  notifier_ = std::make_unique<Notifier>(no);
+
+  promql::RuleManagerOptions ro;
+  ro.engine = engine_.get();
+  ro.queryable = db_.get();
+  ro.appendable = db_.get();
+  ro.logger = logger_;
+  ro.file_options = rule_file_options_;
+  ro.outage_tolerance_ms = *outage;
+  ro.for_grace_period_ms = *grace;
+  ro.resend_delay_ms = *resend;
+  ro.notify = [this](std::string_view expr, const std::vector<promql::Alert>& alerts) {
+    if (alerts.empty()) return;
+    const std::string generator = absl::StrCat(external_url_, "/graph?g0.expr=", QueryEscape(expr), "&g0.tab=1");
+    std::vector<NotifierAlert> out;
+    out.reserve(alerts.size());
+    for (const promql::Alert& a : alerts) {
+      NotifierAlert n;
+      n.labels = a.labels;
+      n.annotations = a.annotations;
+      n.starts_at = a.fired_at;
+      n.ends_at = a.resolved_at != promql::kNoTime ? a.resolved_at : a.valid_until;
+      n.generator_url = generator;
+      out.push_back(std::move(n));
+    }
+    notifier_->Send(std::move(out));
+  };
+  rules_ = std::make_unique<promql::RuleManager>(std::move(ro));
+  RegisterRuleMetrics();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> Server::CheckRuleFiles(const ServerConfig& cfg) const {
+  auto files = promql::ResolveRuleFiles(cfg.rule_files, ConfigDir(cfg));
+  if (!files.ok()) return files.status();
+  std::vector<std::string> errors;
+  for (const std::string& f : *files) (void)promql::LoadRuleFile(f, rule_file_options_, &errors);
+  if (!errors.empty()) {
+    std::string msg = "error loading rules:";
+    for (const auto& e : errors) absl::StrAppend(&msg, "\n", e);
+    return absl::InvalidArgumentError(msg);
+  }
+  return files;
+}
+
+absl::Status Server::ApplyRules(const ServerConfig& cfg, const std::vector<std::string>& files) {
+  const scrape::GlobalConfig& g = cfg.scrape.global;
+  notifier_->ApplyConfig(cfg.alerting, g.external_labels);
+  int64_t interval = g.evaluation_interval_ms > 0 ? g.evaluation_interval_ms : 60'000;
+  return rules_->Update(interval, files, g.external_labels, external_url_, g.rule_query_offset_ms);
+}
+
+void Server::RegisterRuleMetrics() {
+  // One sample per rule group, labeled as Prometheus does (file;group).
+  auto per_group = [this](double (*get)(const promql::RuleGroup&)) {
+    return [this, get] {
+      std::vector<CollectedSample> out;
+      for (const auto& g : rules_->RuleGroups()) out.push_back({{{"rule_group", g->Key()}}, get(*g)});
+      return out;
+    };
+  };
+  registry_.NewCollector("prometheus_rule_evaluations_total", "Rule evaluations, per rule group.",
+                         MetricKind::kCounter,
+                         per_group([](const promql::RuleGroup& g) { return g.metrics().evaluations_total; }));
+  registry_.NewCollector("prometheus_rule_evaluation_failures_total", "Rule evaluations that failed, per rule group.",
+                         MetricKind::kCounter,
+                         per_group([](const promql::RuleGroup& g) { return g.metrics().evaluation_failures_total; }));
+  registry_.NewCollector("prometheus_rule_group_last_duration_seconds",
+                         "Seconds the last evaluation of the group took.", MetricKind::kGauge,
+                         per_group([](const promql::RuleGroup& g) { return g.metrics().last_duration_seconds; }));
+  registry_.NewCollector("prometheus_rule_group_last_evaluation_timestamp_seconds",
+                         "Unix time in seconds when the group was last evaluated.", MetricKind::kGauge,
+                         per_group([](const promql::RuleGroup& g) {
+                           return g.metrics().last_evaluation_timestamp_seconds;
+                         }));
+  registry_.NewCollector("prometheus_rule_group_last_evaluation_samples",
+                         "Samples the rules of the group produced at its last evaluation.", MetricKind::kGauge,
+                         per_group([](const promql::RuleGroup& g) { return g.metrics().last_evaluation_samples; }));
+  registry_.NewCollector("prometheus_rule_group_iterations_total",
+                         "Scheduled evaluations of the group, run or missed.",
+                         MetricKind::kCounter,
+                         per_group([](const promql::RuleGroup& g) { return g.metrics().iterations_total; }));
+  registry_.NewCollector("prometheus_rule_group_iterations_missed_total",
+                         "Scheduled evaluations skipped because the previous one ran too long.",
+                         MetricKind::kCounter,
+                         per_group([](const promql::RuleGroup& g) { return g.metrics().iterations_missed_total; }));
+  registry_.NewCollector("prometheus_rule_group_interval_seconds", "Evaluation interval of the group in seconds.",
+                         MetricKind::kGauge, per_group([](const promql::RuleGroup& g) {
+                           return static_cast<double>(g.interval_ms()) / 1000.0;
+                         }));
+  registry_.NewCollector("prometheus_rule_group_rules", "Rules in the group.", MetricKind::kGauge,
+                         per_group([](const promql::RuleGroup& g) { return static_cast<double>(g.rules().size()); }));
+}
+
 absl::Status Server::Reload() {
   logger_->Info("main", "Loading configuration file", {{"filename", flags_.config_file}});
   absl::StatusOr<ServerConfig> cfg = config_.path.empty() && !flags_.config_file_set &&
@@ -416,7 +563,14 @@ absl::Status Server::Reload() {
                                          ? DefaultServerConfig(SelfTarget(flags_.web_listen_address, http_->port()))
                                          : LoadServerConfig(flags_.config_file);
   absl::Status st = cfg.status();
+  // Rule files are checked first: a bad one rejects the whole reload.
+  absl::StatusOr<std::vector<std::string>> rule_files;
+  if (st.ok()) {
+    rule_files = CheckRuleFiles(*cfg);
+    st = rule_files.status();
+  }
   if (st.ok()) st = scrape_->ApplyConfig(cfg->scrape);
+  if (st.ok()) st = ApplyRules(*cfg, *rule_files);
   if (!st.ok()) {
     logger_->Error("main", "Error reloading config", {{"err", std::string(st.message())}});
     runtime_.reload_success = false;
@@ -464,6 +618,9 @@ void Server::Shutdown() {
   stop_cv_.notify_all();
   if (logger_) logger_->Info("main", "Stopping scrape manager...");
   if (scrape_) scrape_->Stop();
+  // Rules write into the DB and hand alerts to the notifier: both stop first.
+  if (rules_) rules_->Stop();
+  if (notifier_) notifier_->Stop();
   // Stops accepting connections and waits for handlers in flight.
   if (http_) http_->Stop();
   if (db_) {

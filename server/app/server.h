@@ -14,9 +14,11 @@
 #include "app/server_config.h"
 #include "metrics/registry.h"
 #include "promlite/promql/engine.h"
+#include "promlite/promql/rules.h"
 #include "promlite/scrape/scrape_manager.h"
 #include "promlite/tsdb/db.h"
 #include "remote/handlers.h"
+#include "rules/notifier.h"
 #include "web/http_server.h"
 
 namespace promlite::server {
@@ -46,6 +48,13 @@ class Server {
   void RegisterMetrics();
   void RegisterWebRoutes();
   void Federate(const HttpRequest& req, HttpResponse* res);
+  // Creates the rule manager and the notifier (not yet running).
+  absl::Status InitRules();
+  // Resolves and checks the rule files of `cfg`; every problem is returned.
+  absl::StatusOr<std::vector<std::string>> CheckRuleFiles(const ServerConfig& cfg) const;
+  // Loads `files` into the rule manager and configures the notifier.
+  absl::Status ApplyRules(const ServerConfig& cfg, const std::vector<std::string>& files);
+  void RegisterRuleMetrics();
 
   Flags flags_;
   std::shared_ptr<tsdb::Logger> logger_;
@@ -58,6 +67,10 @@ class Server {
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<ApiV1> api_;
   std::unique_ptr<RemoteHandlers> remote_;
+  std::unique_ptr<Notifier> notifier_;
+  std::unique_ptr<promql::RuleManager> rules_;
+  promql::RuleFileOptions rule_file_options_;
+  std::string external_url_;  // without a trailing slash
 
   std::mutex config_mu_;
   ServerConfig config_;

@@ -19,7 +19,16 @@ absl::Status ParseServerSections(const std::string& text, const std::string& pat
         return absl::InvalidArgumentError(
             absl::StrCat(path, ":", rf.Mark().line + 1, ": rule_files must be a list of file patterns"));
       }
-      for (const auto& n : rf) cfg->rule_files.push_back(n.as<std::string>());
+      for (const auto& n : rf) {
+        if (!n.IsScalar()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(path, ":", n.Mark().line + 1, ": rule_files must be a list of file patterns"));
+        }
+        cfg->rule_files.push_back(n.Scalar());
+      }
+    }
+    if (YAML::Node al = root["alerting"]; al) {
+      if (absl::Status st = ParseAlertingConfig(al, path, &cfg->alerting); !st.ok()) return st;
     }
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": ", e.what()));
@@ -28,6 +37,12 @@ absl::Status ParseServerSections(const std::string& text, const std::string& pat
 }
 
 }  // namespace
+
+std::string ConfigDir(const ServerConfig& cfg) {
+  if (cfg.path.empty()) return ".";
+  std::string dir = std::filesystem::path(cfg.path).parent_path().string();
+  return dir.empty() ? "." : dir;
+}
 
 absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path) {
   std::ifstream f(path);
