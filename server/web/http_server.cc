@@ -2,7 +2,14 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <list>
+#include <mutex>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "httplib.h"
@@ -31,6 +38,92 @@ namespace {
 class BackloggedServer : public httplib::Server {
  public:
   void RaiseBacklog(int n) { ::listen(svr_sock_, n); }
+};
+
+// httplib's ThreadPool starts all its threads up front: with Prometheus'
+// --web.max-connections that is hundreds of idle threads, each with a stack
+// and possibly a malloc arena. This queue starts a thread only when no idle
+// one can take the task, up to `max`, and lets a thread above `keep` exit
+// after `idle` without work. Tasks beyond `max` busy threads wait in order.
+class ElasticPool final : public httplib::TaskQueue {
+ public:
+  ElasticPool(size_t max, size_t keep, std::chrono::milliseconds idle)
+      : max_(std::max<size_t>(max, 1)), keep_(std::min(keep, max_)), idle_timeout_(idle) {}
+  ~ElasticPool() override { shutdown(); }
+
+  void enqueue(std::function<void()> fn) override {
+    std::list<std::thread> finished;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (shutdown_) return;
+      jobs_.push_back(std::move(fn));
+      if (idle_ >= jobs_.size() || threads_.size() >= max_) {
+        cv_.notify_one();
+      } else {
+        threads_.emplace_back();
+        auto it = std::prev(threads_.end());
+        *it = std::thread([this, it] { Work(it); });
+      }
+      finished.splice(finished.end(), finished_);
+    }
+    for (auto& t : finished) t.join();
+  }
+
+  void shutdown() override {
+    std::list<std::thread> all;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (shutdown_ && threads_.empty() && finished_.empty()) return;
+      shutdown_ = true;
+    }
+    cv_.notify_all();
+    for (;;) {
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        all.splice(all.end(), finished_);
+        if (threads_.empty()) break;
+        // Threads still running move themselves to finished_ on exit.
+      }
+      for (auto& t : all) t.join();
+      all.clear();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    for (auto& t : all) t.join();
+  }
+
+ private:
+  void Work(std::list<std::thread>::iterator self) {
+    std::unique_lock<std::mutex> l(mu_);
+    for (;;) {
+      if (jobs_.empty()) {
+        if (shutdown_) break;
+        idle_++;
+        bool timed_out = !cv_.wait_for(l, idle_timeout_, [this] { return shutdown_ || !jobs_.empty(); });
+        idle_--;
+        if (timed_out && threads_.size() > keep_) break;
+        continue;
+      }
+      std::function<void()> fn = std::move(jobs_.front());
+      jobs_.pop_front();
+      l.unlock();
+      fn();
+      fn = nullptr;
+      l.lock();
+    }
+    // Hand our std::thread to whoever joins next; we only return after this.
+    finished_.splice(finished_.end(), threads_, self);
+  }
+
+  const size_t max_;
+  const size_t keep_;
+  const std::chrono::milliseconds idle_timeout_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  std::list<std::thread> threads_;   // running
+  std::list<std::thread> finished_;  // returned or about to: join them
+  size_t idle_ = 0;
+  bool shutdown_ = false;
 };
 
 bool SplitHostPort(const std::string& addr, std::string* host, int* port) {
@@ -63,7 +156,7 @@ HttpServer::HttpServer(Options opts) : impl_(std::make_unique<Impl>()) {
   if (!impl_->opts.logger) impl_->opts.logger = tsdb::DefaultLogger();
   auto& svr = impl_->svr;
   size_t threads = impl_->opts.worker_threads;
-  svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  svr.new_task_queue = [threads] { return new ElasticPool(threads, 4, std::chrono::seconds(30)); };
   svr.set_keep_alive_timeout(impl_->opts.keep_alive_timeout_s);
   svr.set_keep_alive_max_count(1000);
   svr.set_read_timeout(impl_->opts.read_timeout_s);

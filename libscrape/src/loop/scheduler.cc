@@ -2,7 +2,7 @@
 
 namespace promlite::scrape::loop {
 
-Scheduler::Scheduler(size_t workers) {
+Scheduler::Scheduler(size_t workers) : nworkers_(workers) {
   timer_ = std::thread([this] { TimerLoop(); });
   for (size_t i = 0; i < workers; i++) workers_.emplace_back([this] { WorkerLoop(); });
 }
@@ -57,17 +57,23 @@ void Scheduler::TimerLoop() {
       timer_cv_.wait_until(l, due);
       continue;
     }
-    // Move everything due to the ready queue at once.
-    bool any = false;
+    // Move everything due to the ready queue at once, and wake one worker
+    // per task: waking them all for one scrape made seven of eight threads
+    // fight for mu_ and go back to sleep (a visible share of the CPU).
+    size_t moved = 0;
     while (!timeline_.empty() && timeline_.begin()->first <= now) {
       uint64_t id = timeline_.begin()->second;
       timeline_.erase(timeline_.begin());
       if (tasks_.count(id)) {
         ready_.push_back(id);
-        any = true;
+        moved++;
       }
     }
-    if (any) work_cv_.notify_all();
+    if (moved >= nworkers_) {
+      work_cv_.notify_all();
+    } else {
+      for (size_t i = 0; i < moved; i++) work_cv_.notify_one();
+    }
   }
 }
 

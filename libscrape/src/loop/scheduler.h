@@ -33,7 +33,7 @@ class Scheduler {
   // Drops pending tasks, waits for running ones and joins the threads.
   void Stop();
 
-  size_t workers() const { return workers_.size(); }
+  size_t workers() const { return nworkers_; }
 
  private:
   void TimerLoop();
@@ -47,6 +47,7 @@ class Scheduler {
   std::deque<uint64_t> ready_;                            // due, in order
   uint64_t next_id_ = 1;
   bool stop_ = false;
+  const size_t nworkers_;  // set before any thread starts
   std::thread timer_;
   std::vector<std::thread> workers_;
 };
