@@ -345,8 +345,11 @@ void ApiV1::TargetsMetadata(const HttpRequest& req, HttpResponse* res) {
       w.BeginObject();
       w.Key("target");
       WriteLabels(w, tm.target);
-      w.Key("metric");
-      w.String(tm.metadata.metric_family);
+      // Prometheus leaves the metric name out when the request named it.
+      if (metric.empty()) {
+        w.Key("metric");
+        w.String(tm.metadata.metric_family);
+      }
       w.Key("type");
       w.String(scrape::MetricTypeName(tm.metadata.type));
       w.Key("help");
