@@ -195,6 +195,9 @@ TEST_CASE("format_query, parse_query and status endpoints", "[server]") {
 
 TEST_CASE("Reload keeps the old config when the new one is bad", "[server]") {
   Server srv({"--web.enable-lifecycle"});
+  // Discovery hands targets to the scrape pools in batches (every 5 s, as in
+  // Prometheus): the target may not be listed yet right after the start.
+  REQUIRE(Eventually([&] { return srv.s.GetJson("/api/v1/targets")["data"]["activeTargets"].size() == 1; }, 20));
   srv.s.WriteConfig("scrape_configs:\n  - job_name: x\n    bogus_field: 1\n");
   auto r = srv.s.PostForm("/-/reload", {});
   REQUIRE(r);
