@@ -100,11 +100,11 @@ struct Allowed {
 };
 const Allowed kAllowed[] = {
     {"targets|targets_dropped", "$.data.droppedTargets[].scrapePool", "extra key",
-     "Prometheus 2.45+ names the scrape pool of a dropped target too; promlite follows 3.x."},
+     "Prometheus after 2.42 (and 3.x) names the scrape pool of a dropped target too; promlite follows 3.x."},
     {"targets|targets_active|targets_dropped", "$.data.droppedTargetCounts", "extra key",
-     "Prometheus 2.47+ (3.x) counts dropped targets per pool, since droppedTargets can be limited."},
+     "Prometheus after 2.42 (and 3.x) counts dropped targets per pool, since droppedTargets can be limited."},
     {"status_runtimeinfo", "$.data.GOMEMLIMIT", "extra key",
-     "Prometheus 2.43+ (3.x) reports the Go memory limit; promlite reports no limit (max int64) so "
+     "Prometheus after 2.42 (and 3.x) reports the Go memory limit; promlite reports no limit (max int64) so "
      "clients reading the 3.x shape find it."},
 };
 
