@@ -42,6 +42,15 @@ class FakeStorage : public tsdb::Appendable {
     auto s = Samples(lset);
     return s.empty() ? std::nan("") : s.back().v;
   }
+  // Drops a series as head garbage collection does: its ref becomes unknown
+  // and a later append by labels creates it anew under a new ref.
+  void Forget(const std::string& lset) {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = by_name_.find(lset);
+    if (it == by_name_.end()) return;
+    series_.erase(it->second);
+    by_name_.erase(it);
+  }
   size_t commits() const {
     std::lock_guard<std::mutex> l(mu_);
     return commits_;
@@ -72,7 +81,8 @@ class FakeAppender : public tsdb::Appender {
     std::lock_guard<std::mutex> l(s_->mu_);
     s_->appends_++;
     auto it = ref ? s_->series_.find(ref) : s_->series_.end();
-    if (it == s_->series_.end() || it->second.lset != lset) {
+    if (it == s_->series_.end() && lset.empty()) return tsdb::ErrUnknownSeriesRef();
+    if (it == s_->series_.end() || (!lset.empty() && it->second.lset != lset)) {
       std::string name = lset.ToString();
       auto n = s_->by_name_.find(name);
       if (n == s_->by_name_.end()) {

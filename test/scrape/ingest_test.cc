@@ -249,3 +249,21 @@ TEST_CASE("ingest: the cache keeps refs and evicts what is gone", "[ingest]") {
   CHECK(f.Values("x{a=\"1\", b=\"2\", instance=\"h:1\", job=\"j\"}") ==
         std::vector<std::string>{"4000=1", "5000=1"});
 }
+
+TEST_CASE("ingest: a series the storage dropped is re-created from its labels", "[ingest]") {
+  Fixture f;
+  const std::string a = "a{instance=\"h:1\", job=\"j\"}";
+  const std::string b = "b{instance=\"h:1\", job=\"j\"}";
+  f.Scrape("a 1\nb 2\n", 1000);
+  // The cache holds refs only; both series vanish from the storage.
+  f.store.Forget(a);
+  f.store.Forget(b);
+  // `a` comes back through its labels; `b` is gone from the scrape and from
+  // the storage, so its staleness marker has nowhere to go and is skipped.
+  IngestResult r = f.Scrape("a 3\n", 2000);
+  REQUIRE(r.status.ok());
+  CHECK(f.Values(a) == std::vector<std::string>{"2000=3"});
+  CHECK(f.Values(b).empty());
+  f.Scrape("a 4\n", 3000);
+  CHECK(f.Values(a) == std::vector<std::string>{"2000=3", "3000=4"});
+}

@@ -125,6 +125,16 @@ TEST_CASE("Appending by ref skips the label lookup", "[head]") {
   auto got = Query(h, {M(MatchType::kEqual, "__name__", "x")});
   REQUIRE(got.size() == 1);
   CHECK(got[0].samples.size() == 2);
+  // An unknown ref without labels is its own error (callers retry with the
+  // labels); with labels the ref is only a hint.
+  auto bad = app->Append(*ref + 1000, Labels(), 3, 3);
+  REQUIRE(!bad.ok());
+  CHECK(IsUnknownSeriesRef(bad.status()));
+  CHECK(!IsOutOfOrder(bad.status()));
+  auto by_labels = app->Append(*ref + 1000, L("x{}"), 3, 3);
+  REQUIRE(by_labels.ok());
+  CHECK(*by_labels == *ref);
+  REQUIRE(app->Commit().ok());
 }
 
 TEST_CASE("Head cuts chunks at 120 samples and iterates across them", "[head]") {

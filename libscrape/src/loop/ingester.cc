@@ -161,10 +161,12 @@ void Ingester::PublishMetadata() {
 absl::Status Ingester::AppendStale(tsdb::Appender& app, int64_t ts) {
   absl::Status err;
   const double stale = tsdb::StaleNaN();
-  cache_->ForEachStale([&](tsdb::SeriesRef ref, const tsdb::Labels& lset) {
-    absl::StatusOr<tsdb::SeriesRef> r = app.Append(ref, lset, ts, stale);
-    // Out of order is expected when the series already came back elsewhere.
-    if (!r.ok() && !tsdb::IsOutOfOrder(r.status()) && !tsdb::IsDuplicateSample(r.status())) {
+  cache_->ForEachStale([&](tsdb::SeriesRef ref) {
+    absl::StatusOr<tsdb::SeriesRef> r = app.Append(ref, tsdb::Labels(), ts, stale);
+    // Out of order is expected when the series already came back elsewhere;
+    // an unknown ref means the storage already dropped the series.
+    if (!r.ok() && !tsdb::IsOutOfOrder(r.status()) && !tsdb::IsDuplicateSample(r.status()) &&
+        !tsdb::IsUnknownSeriesRef(r.status())) {
       err = r.status();
       return false;
     }
@@ -238,24 +240,24 @@ IngestResult Ingester::Ingest(tsdb::Appender& app, std::string_view body, std::s
     bool dup = false;
     int32_t idx = cache_->Find(key, &dup);
     if (idx < 0 && cache_->IsDropped(key)) continue;
+    // Known series are appended by ref alone: the cache keeps no label set
+    // (the storage has it), which is most of what a cached series costs.
     tsdb::Labels fresh;
-    const tsdb::Labels* lset;
     tsdb::SeriesRef ref = 0;
-    if (idx >= 0) {
-      ScrapeCache::Entry& ce = cache_->at(static_cast<uint32_t>(idx));
-      lset = &ce.lset;
-      ref = ce.ref;
-    } else {
+    auto compute_labels = [&]() -> bool {
       fresh = Mutate(p.Labels());
-      if (fresh.empty()) {
+      if (fresh.empty()) return false;
+      if (absl::Status st = Validate(fresh); !st.ok()) err = st;
+      return true;
+    };
+    if (idx >= 0) {
+      ref = cache_->at(static_cast<uint32_t>(idx)).ref;
+    } else {
+      if (!compute_labels()) {
         cache_->AddDropped(key);
         continue;
       }
-      if (absl::Status st = Validate(fresh); !st.ok()) {
-        err = st;
-        break;
-      }
-      lset = &fresh;
+      if (!err.ok()) break;
     }
 
     absl::Status aerr;
@@ -269,7 +271,15 @@ IngestResult Ingester::Ingest(tsdb::Appender& app, std::string_view body, std::s
       limit_hit = true;
       limited_out = true;
     } else {
-      absl::StatusOr<tsdb::SeriesRef> r = app.Append(ref, *lset, t, v);
+      absl::StatusOr<tsdb::SeriesRef> r = app.Append(ref, fresh, t, v);
+      if (!r.ok() && tsdb::IsUnknownSeriesRef(r.status())) {
+        // The storage dropped the series (head garbage collection): start
+        // over from the labels, which the cache entry had not changed.
+        if (compute_labels()) {
+          if (!err.ok()) break;
+          r = app.Append(0, fresh, t, v);
+        }
+      }
       if (r.ok()) {
         ref = *r;
       } else {
@@ -295,7 +305,7 @@ IngestResult Ingester::Ingest(tsdb::Appender& app, std::string_view body, std::s
         u = static_cast<uint32_t>(idx);
         cache_->at(u).ref = ref;
       } else {
-        u = cache_->Add(key, ref, std::move(fresh));
+        u = cache_->Add(key, ref);
         if (!limit_hit) res.series_added++;
       }
       // Explicit timestamps opt out of staleness unless asked for.

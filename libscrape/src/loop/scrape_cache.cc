@@ -24,7 +24,7 @@ int32_t ScrapeCache::Find(std::string_view series, bool* dup) {
   return static_cast<int32_t>(it->second);
 }
 
-uint32_t ScrapeCache::Add(std::string_view series, tsdb::SeriesRef ref, tsdb::Labels lset) {
+uint32_t ScrapeCache::Add(std::string_view series, tsdb::SeriesRef ref) {
   uint32_t idx;
   if (!free_.empty()) {
     idx = free_.back();
@@ -36,7 +36,6 @@ uint32_t ScrapeCache::Add(std::string_view series, tsdb::SeriesRef ref, tsdb::La
   Entry& e = entries_[idx];
   e = Entry{};
   e.ref = ref;
-  e.lset = std::move(lset);
   e.seen_iter = iter_;
   e.live = true;
   seen_count_++;
@@ -96,7 +95,6 @@ void ScrapeCache::Flush() {
       Entry& e = entries_[it->second];
       if (e.seen_iter != iter_) {
         e.live = false;
-        e.lset = tsdb::Labels();
         free_.push_back(it->second);
         index_.erase(it++);
       } else {

@@ -24,7 +24,6 @@ class ScrapeCache {
  public:
   struct Entry {
     tsdb::SeriesRef ref = 0;
-    tsdb::Labels lset;
     uint64_t seen_iter = 0;     // last attempt that saw the series
     uint64_t touched_iter = 0;  // last attempt that wrote it (staleness candidate)
     uint64_t tracked_iter = 0;  // last successful scrape that wrote it
@@ -38,7 +37,7 @@ class ScrapeCache {
   // Index of the series' entry or -1. Marks it seen; *dup reports that this
   // attempt saw it before.
   int32_t Find(std::string_view series, bool* dup);
-  uint32_t Add(std::string_view series, tsdb::SeriesRef ref, tsdb::Labels lset);
+  uint32_t Add(std::string_view series, tsdb::SeriesRef ref);
   Entry& at(uint32_t idx) { return entries_[idx]; }
 
   // Series that metric relabeling drops. IsDropped marks it seen.
@@ -49,7 +48,7 @@ class ScrapeCache {
   // timestamp, or with track_timestamps_staleness).
   void Touch(uint32_t idx);
 
-  // Calls f(ref, lset) for each series the last successful scrape wrote and
+  // Calls f(ref) for each series the last successful scrape wrote and
   // this attempt did not, once per ref.
   template <typename F>
   void ForEachStale(F&& f);
@@ -89,7 +88,7 @@ void ScrapeCache::ForEachStale(F&& f) {
     // Two exposition strings can name one series; it is only stale if
     // neither was written.
     if (written.count(e.ref) || !done.insert(e.ref).second) continue;
-    if (!f(e.ref, e.lset)) return;
+    if (!f(e.ref)) return;
   }
 }
 

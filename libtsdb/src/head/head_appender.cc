@@ -24,6 +24,7 @@ class HeadAppender final : public Appender {
     if (epoch_ == 0) epoch_ = head_->AcquireEpoch();
     MemSeries* s = ref != 0 ? head_->Series(ref) : nullptr;
     if (s == nullptr) {
+      if (ref != 0 && lset.empty()) return ErrUnknownSeriesRef(absl::StrCat("ref ", ref));
       if (absl::Status st = lset.Validate(); !st.ok()) return st;
       bool created;
       s = head_->GetOrCreate(lset, &created);

@@ -53,7 +53,11 @@ absl::Status ErrDuplicateSampleForTimestamp(std::string_view detail) {
   return AppendError("dup", "duplicate sample for timestamp", detail);
 }
 absl::Status ErrOutOfBounds(std::string_view detail) { return AppendError("oob", "out of bounds", detail); }
+absl::Status ErrUnknownSeriesRef(std::string_view detail) {
+  return AppendError("ref", "unknown series ref and no labels", detail);
+}
 bool IsOutOfOrder(const absl::Status& st) { return HasAppendError(st, "ooo"); }
+bool IsUnknownSeriesRef(const absl::Status& st) { return HasAppendError(st, "ref"); }
 bool IsDuplicateSample(const absl::Status& st) { return HasAppendError(st, "dup"); }
 bool IsOutOfBounds(const absl::Status& st) { return HasAppendError(st, "oob"); }
 

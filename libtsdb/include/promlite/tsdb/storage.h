@@ -95,8 +95,11 @@ class Appender {
   virtual ~Appender() = default;
   // Adds a sample. `ref` is a hint from an earlier Append of the same series
   // (0 when unknown); the returned ref can be passed next time to skip the
-  // label lookup. Errors are Prometheus' (out of order, duplicate sample for
-  // timestamp, out of bounds) and name the series.
+  // label lookup. `lset` may be empty when `ref` is given: the series is then
+  // found by ref alone, and an unknown ref fails with ErrUnknownSeriesRef()
+  // (callers that keep only refs retry with the labels). Errors are
+  // Prometheus' (out of order, duplicate sample for timestamp, out of bounds)
+  // and name the series.
   virtual absl::StatusOr<SeriesRef> Append(SeriesRef ref, const Labels& lset, Timestamp t, double v) = 0;
   // Makes the batch durable (written to the WAL) and visible.
   virtual absl::Status Commit() = 0;
@@ -118,7 +121,9 @@ class Storage : public Queryable, public Appendable {};
 absl::Status ErrOutOfOrderSample(std::string_view detail = {});
 absl::Status ErrDuplicateSampleForTimestamp(std::string_view detail = {});
 absl::Status ErrOutOfBounds(std::string_view detail = {});
+absl::Status ErrUnknownSeriesRef(std::string_view detail = {});
 bool IsOutOfOrder(const absl::Status& st);
+bool IsUnknownSeriesRef(const absl::Status& st);
 bool IsDuplicateSample(const absl::Status& st);
 bool IsOutOfBounds(const absl::Status& st);
 
