@@ -10,18 +10,29 @@ void ScrapeCache::BeginIter() {
   prev_hits_ = 0;
   seen_count_ = 0;
   dropped_seen_ = 0;
+  hint_ = 0;
+  added_keys_ = false;
 }
 
-int32_t ScrapeCache::Find(std::string_view series, bool* dup) {
-  auto it = index_.find(A(series));
-  if (it == index_.end()) return -1;
-  Entry& e = entries_[it->second];
+int32_t ScrapeCache::Hit(uint32_t idx, bool* dup) {
+  Entry& e = entries_[idx];
   *dup = e.seen_iter == iter_;
   if (!*dup) {
     e.seen_iter = iter_;
     seen_count_++;
   }
-  return static_cast<int32_t>(it->second);
+  hint_ = idx + 1;
+  return static_cast<int32_t>(idx);
+}
+
+int32_t ScrapeCache::Find(std::string_view series, bool* dup) {
+  if (hint_ < entries_.size()) {
+    const Entry& e = entries_[hint_];
+    if (e.live && e.key_len == series.size() && KeyOf(hint_) == series) return Hit(hint_, dup);
+  }
+  auto it = index_.find(series);
+  if (it == index_.end()) return -1;
+  return Hit(*it, dup);
 }
 
 uint32_t ScrapeCache::Add(std::string_view series, tsdb::SeriesRef ref) {
@@ -36,10 +47,15 @@ uint32_t ScrapeCache::Add(std::string_view series, tsdb::SeriesRef ref) {
   Entry& e = entries_[idx];
   e = Entry{};
   e.ref = ref;
+  e.key_off = static_cast<uint32_t>(keys_.size());
+  e.key_len = static_cast<uint32_t>(series.size());
+  keys_.append(series);
+  added_keys_ = true;
   e.seen_iter = iter_;
   e.live = true;
   seen_count_++;
-  index_.emplace(std::string(series), idx);
+  index_.insert(idx);
+  hint_ = idx + 1;
   return idx;
 }
 
@@ -86,21 +102,25 @@ void ScrapeCache::EndIter(bool success, bool flush) {
     flush = false;
   }
   if (flush) Flush();
+  // Once the set of series settles, give back what growing keys_ reserved.
+  if (!added_keys_ && keys_.capacity() > keys_.size() + keys_.size() / 8 + 4096) keys_.shrink_to_fit();
 }
 
 void ScrapeCache::Flush() {
   // Everything this attempt did not see goes; cheap to skip when all was seen.
   if (seen_count_ < index_.size()) {
     for (auto it = index_.begin(); it != index_.end();) {
-      Entry& e = entries_[it->second];
+      Entry& e = entries_[*it];
       if (e.seen_iter != iter_) {
         e.live = false;
-        free_.push_back(it->second);
+        dead_key_bytes_ += e.key_len;
+        free_.push_back(*it);
         index_.erase(it++);
       } else {
         ++it;
       }
     }
+    if (dead_key_bytes_ > 4096 && dead_key_bytes_ * 2 >= keys_.size()) CompactKeys();
   }
   if (dropped_seen_ < dropped_.size()) {
     for (auto it = dropped_.begin(); it != dropped_.end();) {
@@ -111,6 +131,23 @@ void ScrapeCache::Flush() {
       }
     }
   }
+}
+
+void ScrapeCache::CompactKeys() {
+  // Entry numbers and key text do not change, so the index stays valid.
+  std::string keys;
+  keys.reserve(keys_.size() - dead_key_bytes_);
+  for (Entry& e : entries_) {
+    if (!e.live) {
+      e.key_off = e.key_len = 0;
+      continue;
+    }
+    uint32_t off = static_cast<uint32_t>(keys.size());
+    keys.append(keys_, e.key_off, e.key_len);
+    e.key_off = off;
+  }
+  keys_ = std::move(keys);
+  dead_key_bytes_ = 0;
 }
 
 }  // namespace promlite::scrape::loop

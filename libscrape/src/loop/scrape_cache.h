@@ -6,6 +6,14 @@
 // parsing, relabeling or allocation. Series that metric relabeling dropped are
 // remembered too. The cache also tracks which series each successful scrape
 // wrote, so the next one knows which disappeared and needs a stale marker.
+//
+// Layout, for a cache that is cold between scrapes: the keys live back to
+// back in one buffer in the order they were first seen, entries are a vector
+// in the same order, and the hash index holds only entry numbers. Targets
+// expose their series in the same order every time, so Find first tries the
+// entry after the last one found: that reads the keys as a sequential stream
+// the prefetcher follows, instead of a hash probe and a pointer chase per
+// sample. The hash index is the fallback and stays exact.
 #pragma once
 
 #include <cstdint>
@@ -24,11 +32,18 @@ class ScrapeCache {
  public:
   struct Entry {
     tsdb::SeriesRef ref = 0;
+    uint32_t key_off = 0;  // the raw series text in keys_
+    uint32_t key_len = 0;
     uint64_t seen_iter = 0;     // last attempt that saw the series
     uint64_t touched_iter = 0;  // last attempt that wrote it (staleness candidate)
     uint64_t tracked_iter = 0;  // last successful scrape that wrote it
     bool live = false;
   };
+
+  ScrapeCache() : index_(0, KeyHash{this}, KeyEq{this}) {}
+  // The index refers back to this object.
+  ScrapeCache(const ScrapeCache&) = delete;
+  ScrapeCache& operator=(const ScrapeCache&) = delete;
 
   // Starts a scrape attempt.
   void BeginIter();
@@ -59,11 +74,40 @@ class ScrapeCache {
   void EndIter(bool success, bool flush);
 
   size_t size() const { return index_.size(); }
+  // Bytes of key text held, live or not yet compacted away (for tests).
+  size_t key_bytes() const { return keys_.size(); }
 
  private:
-  void Flush();
+  // Hash and equality over entry numbers that look the key up, and accept
+  // the key text itself for lookups.
+  struct KeyHash {
+    using is_transparent = void;
+    const ScrapeCache* c;
+    size_t operator()(uint32_t idx) const { return absl::Hash<std::string_view>{}(c->KeyOf(idx)); }
+    size_t operator()(std::string_view key) const { return absl::Hash<std::string_view>{}(key); }
+  };
+  struct KeyEq {
+    using is_transparent = void;
+    const ScrapeCache* c;
+    bool operator()(uint32_t a, uint32_t b) const { return a == b; }
+    bool operator()(uint32_t a, std::string_view b) const { return c->KeyOf(a) == b; }
+    bool operator()(std::string_view a, uint32_t b) const { return a == c->KeyOf(b); }
+  };
 
-  absl::flat_hash_map<std::string, uint32_t> index_;
+  std::string_view KeyOf(uint32_t idx) const {
+    const Entry& e = entries_[idx];
+    return std::string_view(keys_.data() + e.key_off, e.key_len);
+  }
+  int32_t Hit(uint32_t idx, bool* dup);
+  void Flush();
+  // Rewrites keys_ without the text of removed entries.
+  void CompactKeys();
+
+  absl::flat_hash_set<uint32_t, KeyHash, KeyEq> index_;
+  std::string keys_;
+  size_t dead_key_bytes_ = 0;
+  bool added_keys_ = false;  // keys_ grew in this attempt
+  uint32_t hint_ = 0;        // entry after the last one found
   std::vector<Entry> entries_;
   std::vector<uint32_t> free_;
   absl::flat_hash_map<std::string, uint64_t> dropped_;
