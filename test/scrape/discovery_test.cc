@@ -427,3 +427,17 @@ TEST_CASE("DNS client walks the search list like miekg/dns", "[discovery]") {
   rc.timeout_ms = 200;
   CHECK(!dns::LookupWithSearchPath(rc, "db", dns::kA).ok());
 }
+
+TEST_CASE("discovery manager's first update waits for fresh providers, not a whole interval", "[discovery][concurrency]") {
+  Sink sink;
+  DiscoveryManager::Options o;
+  o.update_interval = std::chrono::milliseconds(5000);  // Prometheus' batching interval
+  DiscoveryManager m(o, sink.handler());
+  auto t0 = std::chrono::steady_clock::now();
+  m.ApplyConfig({{"job1", Of({std::make_shared<CountingConfig>("a:1")})}});
+  // The first update carries the provider's targets; without the wait it went
+  // out empty and the targets followed an interval later.
+  REQUIRE(WaitUntil([&] { return sink.Addresses("job1").size() == 1; }));
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(2500));
+  m.Stop();
+}

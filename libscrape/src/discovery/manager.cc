@@ -1,5 +1,8 @@
 #include "promlite/scrape/discovery_manager.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include "absl/strings/str_cat.h"
 
 namespace promlite::scrape {
@@ -11,7 +14,17 @@ struct DiscoveryManager::Provider {
   StopSignal stop;
   std::thread thread;
   std::string first_set;  // for log lines
+  // Until it first reports (or kFirstReportWait passes), the sender holds
+  // the update back so the first targets do not wait a whole interval.
+  bool reported = false;
+  std::chrono::steady_clock::time_point started;
 };
+
+namespace {
+// Static and file providers report at once; slower ones (HTTP, DNS) are not
+// waited for longer than this.
+constexpr std::chrono::milliseconds kFirstReportWait{2000};
+}  // namespace
 
 DiscoveryManager::DiscoveryManager(Options opts, Handler handler)
     : opts_(std::move(opts)), handler_(std::move(handler)) {
@@ -65,6 +78,7 @@ void DiscoveryManager::ApplyConfig(const std::map<std::string, DiscoveryConfigs>
         p->cfg = cfg;
         p->subs.insert(set);
         p->first_set = set;
+        p->started = std::chrono::steady_clock::now();
         fresh.push_back(p.get());
         keep.push_back(std::move(p));
       }
@@ -99,6 +113,11 @@ void DiscoveryManager::RunProvider(Provider* p) {
   o.file_poll_interval = opts_.file_poll_interval;
   absl::StatusOr<std::unique_ptr<Discoverer>> d = p->cfg->NewDiscoverer(o);
   if (!d.ok()) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      p->reported = true;  // nothing will come: do not hold updates for it
+    }
+    cv_.notify_all();
     opts_.logger->Error("discovery", "Cannot create service discovery",
                         {{"job", p->first_set}, {"type", std::string(p->cfg->Name())},
                          {"err", std::string(d.status().message())}});
@@ -109,6 +128,7 @@ void DiscoveryManager::RunProvider(Provider* p) {
 
 void DiscoveryManager::Receive(Provider* p, std::vector<TargetGroup> groups) {
   std::unique_lock<std::mutex> l(mu_);
+  p->reported = true;
   for (TargetGroup& g : groups) {
     if (g.targets.empty()) {
       p->groups.erase(g.source);
@@ -146,6 +166,21 @@ void DiscoveryManager::SenderLoop() {
       std::unique_lock<std::mutex> l(mu_);
       cv_.wait(l, [this] { return stopping_ || !dirty_.empty(); });
       if (stopping_) return;
+      // Providers that just started get a moment to report first.
+      auto pending_until = std::chrono::steady_clock::time_point::min();
+      for (const auto& p : providers_) {
+        if (!p->reported) pending_until = std::max(pending_until, p->started + kFirstReportWait);
+      }
+      if (pending_until > std::chrono::steady_clock::now()) {
+        cv_.wait_until(l, pending_until, [this] {
+          if (stopping_) return true;
+          for (const auto& p : providers_) {
+            if (!p->reported) return false;
+          }
+          return true;
+        });
+        if (stopping_) return;
+      }
       // Batch: at most one update per interval.
       auto due = last_send + opts_.update_interval;
       auto now = std::chrono::steady_clock::now();
