@@ -14,6 +14,7 @@
 #include "api/v1_rules.h"
 #include "app/version.h"
 #include "promlite/promql/parser.h"
+#include "promlite/promql/template.h"
 #include "promlite/tsdb/duration.h"
 #include "web/json.h"
 
@@ -44,24 +45,6 @@ absl::StatusOr<int64_t> FlagDuration(const std::string& name, const std::string&
   auto d = tsdb::ParseDuration(v);
   if (!d.ok()) return absl::InvalidArgumentError(absl::StrCat("invalid --", name, "=", v, ": ", d.status().message()));
   return *d;
-}
-
-// Go's url.QueryEscape.
-std::string QueryEscape(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else if (c == ' ') {
-      out.push_back('+');
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
 }
 
 // --web.external-url, or http://<hostname>:<port> as Prometheus derives it.
@@ -475,7 +458,7 @@ absl::Status Server::InitRules() {
   ro.resend_delay_ms = *resend;
   ro.notify = [this](std::string_view expr, const std::vector<promql::Alert>& alerts) {
     if (alerts.empty()) return;
-    const std::string generator = absl::StrCat(external_url_, "/graph?g0.expr=", QueryEscape(expr), "&g0.tab=1");
+    const std::string generator = absl::StrCat(external_url_, "/graph?g0.expr=", promql::tmpl::GoQueryEscape(expr), "&g0.tab=1");
     std::vector<NotifierAlert> out;
     out.reserve(alerts.size());
     for (const promql::Alert& a : alerts) {

@@ -56,6 +56,8 @@ struct TemplateEnv {
 
 namespace tmpl {
 struct Tree;
+// Go's url.QueryEscape (templates' urlQueryEscape; alert generator URLs).
+std::string GoQueryEscape(std::string_view s);
 }
 
 class Template {

@@ -34,8 +34,6 @@ struct FuncDef {
 // evaluated by the executor, which short-circuits them.
 const FuncDef* LookupFunc(std::string_view name);
 
-// url.QueryEscape.
-std::string GoQueryEscape(std::string_view s);
 
 // Go's eq / lt on template values, shared with tests.
 absl::StatusOr<bool> GoEq(const Value& a, const std::vector<Value>& others);
