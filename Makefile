@@ -35,8 +35,8 @@ tsan:
 	$(CMAKE) -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROMLITE_SANITIZE=thread -DPROMLITE_BUILD_BENCH=OFF
 	$(CMAKE) --build build-tsan -j $(JOBS)
 	@for t in tsdb_test promql_test scrape_test; do echo "== $$t [concurrency]"; \
-	  TSAN_OPTIONS=halt_on_error=1 build-tsan/test/$$t "[concurrency]" || exit 1; done
-	TSAN_OPTIONS=halt_on_error=1 build-tsan/test/server_test
+	  TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/test/tsan.supp" build-tsan/test/$$t "[concurrency]" || exit 1; done
+	TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/test/tsan.supp" build-tsan/test/server_test
 
 # libFuzzer targets (needs clang); runs each for a short while.
 fuzz:
