@@ -20,6 +20,9 @@ if(rc)
 endif()
 execute_process(COMMAND ${work}/build/embed_tsdb ${work}/data RESULT_VARIABLE rc OUTPUT_VARIABLE out)
 message("${out}")
-if(rc OR NOT out MATCHES "30 samples replayed")
+# Every sample is back after the reopen. (How many come from the WAL and how
+# many from chunks_head/ depends on the clock: a chunk is cut at each 2h
+# boundary and a cut chunk is memory-mapped, not replayed.)
+if(rc OR NOT out MATCHES "after reopen" OR NOT out MATCHES "host=\"c\", job=\"embed\"}: 10 samples")
   message(FATAL_ERROR "embed_tsdb built against the installed package did not work")
 endif()
