@@ -15,6 +15,8 @@ find_package(OpenSSL REQUIRED)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 if(PROMLITE_BUILD_SERVER OR PROMLITE_BUILD_TESTS)
   find_package(nlohmann_json 3.11 CONFIG REQUIRED)
+  # bcrypt for --web.config.file's basic_auth_users (libxcrypt's crypt_r).
+  pkg_check_modules(LIBCRYPT REQUIRED IMPORTED_TARGET libxcrypt)
 endif()
 if(PROMLITE_BUILD_TESTS)
   find_package(Catch2 2 CONFIG REQUIRED)

@@ -17,6 +17,7 @@
 #include "promlite/promql/template.h"
 #include "promlite/tsdb/duration.h"
 #include "web/json.h"
+#include "web/web_config.h"
 
 namespace promlite::server {
 namespace {
@@ -48,12 +49,12 @@ absl::StatusOr<int64_t> FlagDuration(const std::string& name, const std::string&
 }
 
 // --web.external-url, or http://<hostname>:<port> as Prometheus derives it.
-std::string ExternalUrl(const std::string& flag, int port) {
+std::string ExternalUrl(const std::string& flag, int port, bool tls) {
   std::string url = flag;
   if (url.empty()) {
     char host[256] = {0};
     if (gethostname(host, sizeof host - 1) != 0 || host[0] == 0) std::snprintf(host, sizeof host, "localhost");
-    url = absl::StrCat("http://", host, ":", port);
+    url = absl::StrCat(tls ? "https://" : "http://", host, ":", port);
   }
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url;
@@ -92,6 +93,14 @@ absl::Status Server::Init() {
   // The web server binds first: a port in use is the most common start-up
   // failure and should not cost a WAL replay.
   HttpServer::Options ho;
+  if (!flags_.web_config_file.empty()) {
+    auto guard = WebGuard::Create(flags_.web_config_file, logger_);
+    if (!guard.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Unable to validate web configuration file: ", guard.status().message()));
+    }
+    ho.guard = *std::move(guard);
+  }
   ho.listen_address = flags_.web_listen_address;
   ho.route_prefix = flags_.web_route_prefix == "/" ? "" : flags_.web_route_prefix;
   if (!ho.route_prefix.empty() && ho.route_prefix.back() == '/') ho.route_prefix.pop_back();
@@ -177,7 +186,7 @@ absl::Status Server::Init() {
   runtime_.last_config_time_ms = NowMs();
 
   RegisterMetrics();
-  external_url_ = ExternalUrl(flags_.web_external_url, http_->port());
+  external_url_ = ExternalUrl(flags_.web_external_url, http_->port(), http_->tls());
   rule_file_options_.promql = eo.parse;
   if (absl::Status st = InitRules(); !st.ok()) return st;
   {

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "httplib.h"
+#include "web/web_config.h"
 
 namespace promlite::server {
 
@@ -35,9 +36,11 @@ std::string HttpRequest::Header(const std::string& name) const {
 namespace {
 
 // httplib keeps the listen socket protected; the backlog it uses is 5.
-class BackloggedServer : public httplib::Server {
+template <typename Base>
+class Backlogged : public Base {
  public:
-  void RaiseBacklog(int n) { ::listen(svr_sock_, n); }
+  using Base::Base;
+  void RaiseBacklog(int n) { ::listen(this->svr_sock_, n); }
 };
 
 // httplib's ThreadPool starts all its threads up front: with Prometheus'
@@ -145,7 +148,9 @@ bool SplitHostPort(const std::string& addr, std::string* host, int* port) {
 
 struct HttpServer::Impl {
   Options opts;
-  BackloggedServer svr;
+  std::unique_ptr<httplib::Server> server;
+  std::function<void(int)> raise_backlog;
+  std::string tls_error;  // the TLS context could not be set up
   int port = 0;
 
   void Wrap(const std::string& method, const std::string& pattern, HttpHandler h);
@@ -154,7 +159,21 @@ struct HttpServer::Impl {
 HttpServer::HttpServer(Options opts) : impl_(std::make_unique<Impl>()) {
   impl_->opts = std::move(opts);
   if (!impl_->opts.logger) impl_->opts.logger = tsdb::DefaultLogger();
-  auto& svr = impl_->svr;
+  if (impl_->opts.guard && impl_->opts.guard->tls_enabled()) {
+    std::shared_ptr<WebGuard> guard = impl_->opts.guard;
+    auto tls = std::make_unique<Backlogged<httplib::SSLServer>>(
+        [guard](SSL_CTX& ctx) { return guard->SetupTls(&ctx); });
+    if (!tls->is_valid()) impl_->tls_error = "setting up the TLS context failed (see the log)";
+    auto* raw = tls.get();
+    impl_->raise_backlog = [raw](int n) { raw->RaiseBacklog(n); };
+    impl_->server = std::move(tls);
+  } else {
+    auto plain = std::make_unique<Backlogged<httplib::Server>>();
+    auto* raw = plain.get();
+    impl_->raise_backlog = [raw](int n) { raw->RaiseBacklog(n); };
+    impl_->server = std::move(plain);
+  }
+  auto& svr = *impl_->server;
   size_t threads = impl_->opts.worker_threads;
   svr.new_task_queue = [threads] { return new ElasticPool(threads, 4, std::chrono::seconds(30)); };
   svr.set_keep_alive_timeout(impl_->opts.keep_alive_timeout_s);
@@ -164,7 +183,17 @@ HttpServer::HttpServer(Options opts) : impl_(std::make_unique<Impl>()) {
   svr.set_payload_max_length(impl_->opts.max_body_bytes);
   svr.set_tcp_nodelay(true);
   // Brotli at httplib's default quality costs ~1 s per MiB; offer gzip only.
-  svr.set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
+  svr.set_pre_routing_handler([guard = impl_->opts.guard](const httplib::Request& req, httplib::Response& res) {
+    if (guard) {
+      WebGuard::Verdict v = guard->Check(req.get_header_value("Authorization"));
+      for (const auto& [k, val] : v.headers) res.set_header(k, val);
+      if (!v.allow) {
+        res.status = v.status;
+        res.set_header("X-Content-Type-Options", "nosniff");
+        res.set_content(v.body, "text/plain; charset=utf-8");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
     auto& r = const_cast<httplib::Request&>(req);
     auto it = r.headers.find("Accept-Encoding");
     if (it != r.headers.end()) {
@@ -220,7 +249,7 @@ void HttpServer::Impl::Wrap(const std::string& method, const std::string& patter
     }
   };
   if (method == "GET") {
-    svr.Get(full, [run](const httplib::Request& req, httplib::Response& res) { run(req, res, req.body); });
+    server->Get(full, [run](const httplib::Request& req, httplib::Response& res) { run(req, res, req.body); });
     return;
   }
   // Bodies are read through a content reader so that form bodies of any size
@@ -234,9 +263,9 @@ void HttpServer::Impl::Wrap(const std::string& method, const std::string& patter
     });
     run(req, res, std::move(body));
   };
-  if (method == "POST") svr.Post(full, reader_handler);
-  if (method == "PUT") svr.Put(full, reader_handler);
-  if (method == "DELETE") svr.Delete(full, reader_handler);
+  if (method == "POST") server->Post(full, reader_handler);
+  if (method == "PUT") server->Put(full, reader_handler);
+  if (method == "DELETE") server->Delete(full, reader_handler);
 }
 
 void HttpServer::Get(const std::string& p, HttpHandler h) { impl_->Wrap("GET", p, std::move(h)); }
@@ -244,7 +273,10 @@ void HttpServer::Post(const std::string& p, HttpHandler h) { impl_->Wrap("POST",
 void HttpServer::Put(const std::string& p, HttpHandler h) { impl_->Wrap("PUT", p, std::move(h)); }
 void HttpServer::Delete(const std::string& p, HttpHandler h) { impl_->Wrap("DELETE", p, std::move(h)); }
 
+bool HttpServer::tls() const { return impl_->opts.guard && impl_->opts.guard->tls_enabled(); }
+
 absl::Status HttpServer::Bind() {
+  if (!impl_->tls_error.empty()) return absl::InvalidArgumentError(impl_->tls_error);
   std::string host;
   int port;
   if (!SplitHostPort(impl_->opts.listen_address, &host, &port)) {
@@ -252,27 +284,27 @@ absl::Status HttpServer::Bind() {
         absl::StrCat("invalid listen address \"", impl_->opts.listen_address, "\": want host:port"));
   }
   if (port == 0) {
-    impl_->port = impl_->svr.bind_to_any_port(host);
+    impl_->port = impl_->server->bind_to_any_port(host);
     if (impl_->port < 0) {
       return absl::UnavailableError(absl::StrCat("listen tcp ", impl_->opts.listen_address, ": cannot bind"));
     }
   } else {
-    if (!impl_->svr.bind_to_port(host, port)) {
+    if (!impl_->server->bind_to_port(host, port)) {
       return absl::UnavailableError(absl::StrCat("listen tcp ", impl_->opts.listen_address,
                                                  ": bind failed (address already in use or not available)"));
     }
     impl_->port = port;
   }
-  impl_->svr.RaiseBacklog(1024);
+  impl_->raise_backlog(1024);
   return absl::OkStatus();
 }
 
 int HttpServer::port() const { return impl_->port; }
 
-void HttpServer::Serve() { impl_->svr.listen_after_bind(); }
+void HttpServer::Serve() { impl_->server->listen_after_bind(); }
 
 void HttpServer::Stop() {
-  if (impl_ && impl_->svr.is_running()) impl_->svr.stop();
+  if (impl_ && impl_->server->is_running()) impl_->server->stop();
 }
 
 }  // namespace promlite::server

@@ -21,6 +21,8 @@ struct Response;
 
 namespace promlite::server {
 
+class WebGuard;
+
 // A request with URL query and form parameters merged, as Go's
 // Request.FormValue / Form see them.
 struct HttpRequest {
@@ -58,6 +60,8 @@ class HttpServer {
     int64_t keep_alive_timeout_s = 10;
     size_t max_body_bytes = 64 << 20;
     std::shared_ptr<tsdb::Logger> logger;
+    // --web.config.file: TLS, basic auth, headers, rate limit (none when null).
+    std::shared_ptr<WebGuard> guard;
     // Called after every request (method, route pattern, status, seconds).
     std::function<void(const std::string&, const std::string&, int, double)> observe;
   };
@@ -72,6 +76,8 @@ class HttpServer {
   void Put(const std::string& pattern, HttpHandler h);
   void Delete(const std::string& pattern, HttpHandler h);
 
+  // Whether the listener speaks TLS.
+  bool tls() const;
   // Binds the listen address; errors name it ("listen tcp 0.0.0.0:9090: address already in use").
   absl::Status Bind();
   int port() const;

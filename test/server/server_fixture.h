@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -62,8 +63,10 @@ class TestServer {
     if (!s.ok()) return s.status();
     server_ = *std::move(s);
     thread_ = std::thread([this] { server_->Run(); });
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client_ = std::make_unique<httplib::Client>(scheme_ + "://127.0.0.1:" + std::to_string(server_->port()),
+                                                client_cert_, client_key_);
     client_->set_read_timeout(30, 0);
+    if (client_setup_) client_setup_(*client_);
     // Wait until the socket accepts (Run starts serving in its own thread).
     for (int i = 0; i < 200; i++) {
       if (auto r = client_->Get("/-/healthy"); r && r->status == 200) return absl::OkStatus();
@@ -97,6 +100,16 @@ class TestServer {
     return nlohmann::json::parse(r->body);
   }
 
+  // For servers with --web.config.file: the scheme the test client uses and
+  // what it needs (CA certificate, credentials), set before Start().
+  void SetClient(std::string scheme, std::function<void(httplib::Client&)> setup, std::string cert = "",
+                 std::string key = "") {
+    scheme_ = std::move(scheme);
+    client_setup_ = std::move(setup);
+    client_cert_ = std::move(cert);
+    client_key_ = std::move(key);
+  }
+
   int port() const { return server_->port(); }
   const std::string& root() const { return root_; }
   server::Flags& flags() { return flags_; }
@@ -108,6 +121,9 @@ class TestServer {
   std::unique_ptr<server::Server> server_;
   std::thread thread_;
   std::unique_ptr<httplib::Client> client_;
+  std::string scheme_ = "http";
+  std::function<void(httplib::Client&)> client_setup_;
+  std::string client_cert_, client_key_;
 };
 
 // Polls `cond` every 50 ms for up to `seconds`.
