@@ -23,10 +23,12 @@ Watchdog& Watchdog::Global() {
 uint64_t Watchdog::Arm(Clock::time_point deadline, std::function<void()> cancel) {
   std::lock_guard<std::mutex> l(mu_);
   uint64_t id = next_id_++;
-  bool earliest = by_time_.empty() || deadline < by_time_.begin()->first;
   by_time_.emplace(deadline, id);
   armed_.emplace(id, std::make_pair(deadline, std::move(cancel)));
-  if (earliest) cv_.notify_all();
+  if (deadline < wake_at_) {
+    wake_at_ = deadline;
+    cv_.notify_all();
+  }
   return id;
 }
 
@@ -50,14 +52,30 @@ void Watchdog::Disarm(uint64_t id) {
 
 void Watchdog::Loop() {
   std::unique_lock<std::mutex> l(mu_);
+  // After the last armed deadline went, keep a timed wait this long before
+  // sleeping until notified: scrapes arm every few milliseconds, and each one
+  // would otherwise wake this thread.
+  constexpr auto kLinger = std::chrono::seconds(1);
+  Clock::time_point idle_since = Clock::time_point::min();
   while (!stop_) {
+    const auto now = Clock::now();
     if (by_time_.empty()) {
-      cv_.wait(l);
+      if (idle_since == Clock::time_point::min()) idle_since = now;
+      if (now - idle_since < kLinger) {
+        wake_at_ = idle_since + kLinger;
+        cv_.wait_until(l, wake_at_);
+      } else {
+        wake_at_ = Clock::time_point::max();
+        cv_.wait(l);
+        idle_since = Clock::time_point::min();
+      }
       continue;
     }
+    idle_since = Clock::time_point::min();
     // A copy: the entry may go away while we wait unlocked.
     const Clock::time_point when = by_time_.begin()->first;
-    if (Clock::now() < when) {
+    if (now < when) {
+      wake_at_ = when;
       cv_.wait_until(l, when);
       continue;
     }

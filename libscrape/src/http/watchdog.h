@@ -46,6 +46,10 @@ class Watchdog {
   std::map<uint64_t, std::pair<Clock::time_point, std::function<void()>>> armed_;
   uint64_t next_id_ = 1;
   uint64_t firing_ = 0;
+  // When the watchdog thread wakes next (max: only when notified). Arm wakes
+  // it only for a deadline before that, so a scrape usually arms and disarms
+  // without waking it (once per scrape was a visible share of the CPU).
+  Clock::time_point wake_at_ = Clock::time_point::max();
   bool stop_ = false;
   std::thread thread_;
 };

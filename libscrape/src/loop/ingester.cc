@@ -119,11 +119,20 @@ absl::Status Ingester::Validate(const tsdb::Labels& lset) const {
 
 void Ingester::NoteMetadata(std::string_view family, MetricType type, const std::string_view* help,
                             const std::string_view* unit, bool set_type) {
-  auto it = meta_.find(family);
+  auto it = meta_.end();
+  if (meta_hint_ != meta_.end()) {
+    if (meta_hint_->first == family) {
+      it = meta_hint_;
+    } else if (auto next = std::next(meta_hint_); next != meta_.end() && next->first == family) {
+      it = next;
+    }
+  }
+  if (it == meta_.end()) it = meta_.find(family);
   if (it == meta_.end()) {
     it = meta_.emplace(std::string(family), Meta{}).first;
     meta_changed_ = true;
   }
+  meta_hint_ = it;
   Meta& m = it->second;
   if (set_type && m.type != type) {
     m.type = type;
@@ -144,6 +153,7 @@ void Ingester::PublishMetadata() {
   // Families keep their metadata for 10 scrapes after they vanish, as in Prometheus.
   for (auto it = meta_.begin(); it != meta_.end();) {
     if (cache_->iter() - it->second.last_iter > 10) {
+      if (it == meta_hint_) meta_hint_ = meta_.end();
       it = meta_.erase(it);
       meta_changed_ = true;
     } else {

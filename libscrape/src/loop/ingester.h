@@ -30,6 +30,9 @@ class Ingester {
  public:
   Ingester(std::shared_ptr<const ScrapeConfig> cfg, std::shared_ptr<Target> target, std::shared_ptr<ScrapeCache> cache,
            std::shared_ptr<tsdb::Logger> logger);
+  // Holds an iterator into its own map.
+  Ingester(const Ingester&) = delete;
+  Ingester& operator=(const Ingester&) = delete;
 
   // Appends the samples of `body` at `ts` (ms), then stale markers for
   // series that disappeared. An empty body is a successful empty scrape.
@@ -72,9 +75,12 @@ class Ingester {
     MetricType type = MetricType::kUnknown;
     std::string help;
     std::string unit;
-    uint64_t last_iter = 0;
+    uint32_t last_iter = 0;
   };
   std::map<std::string, Meta, std::less<>> meta_;
+  // The family found last: expositions list families in the same order on
+  // every scrape, so the next lookup is usually it or the one after it.
+  std::map<std::string, Meta, std::less<>>::iterator meta_hint_ = meta_.end();
   bool meta_changed_ = false;
 };
 

@@ -5,7 +5,7 @@
 namespace promlite::scrape::loop {
 
 void ScrapeCache::BeginIter() {
-  iter_++;
+  if (++iter_ == 0) iter_ = 1;  // 0 means "never"
   touched_.clear();
   prev_hits_ = 0;
   seen_count_ = 0;

@@ -34,9 +34,11 @@ class ScrapeCache {
     tsdb::SeriesRef ref = 0;
     uint32_t key_off = 0;  // the raw series text in keys_
     uint32_t key_len = 0;
-    uint64_t seen_iter = 0;     // last attempt that saw the series
-    uint64_t touched_iter = 0;  // last attempt that wrote it (staleness candidate)
-    uint64_t tracked_iter = 0;  // last successful scrape that wrote it
+    // Attempt numbers are 32-bit (136 years of 1 s scrapes; 0 is never used),
+    // which keeps an entry at 32 bytes: there is one per scraped series.
+    uint32_t seen_iter = 0;     // last attempt that saw the series
+    uint32_t touched_iter = 0;  // last attempt that wrote it (staleness candidate)
+    uint32_t tracked_iter = 0;  // last successful scrape that wrote it
     bool live = false;
   };
 
@@ -47,7 +49,7 @@ class ScrapeCache {
 
   // Starts a scrape attempt.
   void BeginIter();
-  uint64_t iter() const { return iter_; }
+  uint32_t iter() const { return iter_; }
 
   // Index of the series' entry or -1. Marks it seen; *dup reports that this
   // attempt saw it before.
@@ -110,10 +112,10 @@ class ScrapeCache {
   uint32_t hint_ = 0;        // entry after the last one found
   std::vector<Entry> entries_;
   std::vector<uint32_t> free_;
-  absl::flat_hash_map<std::string, uint64_t> dropped_;
+  absl::flat_hash_map<std::string, uint32_t> dropped_;
   std::vector<uint32_t> touched_;
-  uint64_t iter_ = 0;
-  uint64_t prev_ = 0;              // the last successful attempt (its writes are tracked)
+  uint32_t iter_ = 0;
+  uint32_t prev_ = 0;              // the last successful attempt (its writes are tracked)
   size_t tracked_prev_count_ = 0;  // entries with tracked_iter == prev_
   size_t prev_hits_ = 0;           // of those, touched again in this attempt
   size_t seen_count_ = 0;

@@ -108,6 +108,17 @@ class MemSeries {
       if (!h->bytes.empty()) __builtin_prefetch(h->bytes.data() + h->bytes.size() - 1, 1);
     }
   }
+  // Commit prefetches the chunk an append writes to in two steps, a few
+  // samples apart, so neither load waits for memory: the open chunk's
+  // bookkeeping (reads this object), then the tail of its bytes (reads the
+  // bookkeeping). Both only read race-free hints.
+  void PrefetchHeadChunk() const {
+    if (const HeadChunk* h = head_.get()) __builtin_prefetch(h, 1);
+  }
+  void PrefetchChunkTail() const {
+    const HeadChunk* h = head_.get();
+    if (h != nullptr && !h->bytes.empty()) __builtin_prefetch(h->bytes.data() + h->bytes.size() - 1, 1);
+  }
   // Link in the head's hash-stripe chain (guarded by the stripe lock).
   MemSeries* hash_next = nullptr;
 
