@@ -64,6 +64,13 @@ class BitReader {
  public:
   BitReader() = default;
   BitReader(const uint8_t* p, size_t n) : p_(p), end_(p + n) {}
+  // Resumes from raw state saved with the accessors below (see xor.cc's
+  // register-resident decoder, which shares this buffer layout).
+  BitReader(const uint8_t* p, const uint8_t* end, uint64_t buf, int valid)
+      : p_(p), end_(end), buf_(buf), valid_(valid) {}
+  const uint8_t* raw_pos() const { return p_; }
+  const uint8_t* raw_end() const { return end_; }
+  uint64_t raw_buf() const { return buf_; }
 
   bool ReadBit(bool* bit) {
     if (valid_ == 0) {
@@ -121,9 +128,9 @@ class BitReader {
   }
 
   // Raw access for decoders with a hand-written fast path: after Fill(), at
-  // least 57 bits are buffered unless the input is nearly exhausted.
+  // least 56 bits are buffered unless the input is nearly exhausted.
   void Fill() {
-    if (valid_ < 57) Refill();
+    if (valid_ < 56) Refill();
   }
   int valid() const { return valid_; }
   uint64_t peek() const { return buf_; }
@@ -158,7 +165,7 @@ class BitReader {
   }
 
  private:
-  // Brings the buffer to at least 57 valid bits when enough input remains.
+  // Brings the buffer to 56..63 valid bits when enough input remains.
   void Refill() {
     if (end_ - p_ >= 8) {
       uint64_t w;
@@ -170,7 +177,9 @@ class BitReader {
       valid_ += bytes * 8;
       return;
     }
-    while (valid_ <= 56 && p_ < end_) {
+    // Stop below 64 valid bits: the word refill above (and xor.cc's decoder,
+    // which resumes from this state) shifts by `valid_`.
+    while (valid_ < 56 && p_ < end_) {
       buf_ |= static_cast<uint64_t>(*p_++) << (56 - valid_);
       valid_ += 8;
     }

@@ -7,6 +7,7 @@
 
 #include <bit>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -51,124 +52,55 @@ class XorAppender {
   uint8_t trailing_ = 0;
 };
 
-// Decoder state, kept in one struct so the batch loop can hold a local copy
-// in registers.
-struct XorState {
-  BitReader r;
+// Decoder state of an XOR chunk past its first two samples. The bit buffer
+// has BitReader's layout: `buf` holds the next bits MSB first, the top
+// `valid` of them are valid, and the byte at `p` belongs right after them
+// (bits of `buf` below `valid` are zero or already hold `p`'s bits).
+struct XorDecodeState {
+  const uint8_t* p = nullptr;
+  const uint8_t* end = nullptr;
+  uint64_t buf = 0;
+  uint32_t valid = 0;
+  uint32_t leading = 0;
+  uint32_t sig = 64;  // meaningful bits of the current XOR window (1..64)
   Timestamp t = 0;
   int64_t t_delta = 0;
   uint64_t v_bits = 0;
-  uint8_t leading = 0;
-  uint8_t trailing = 0;
+};
 
-  // Decodes one sample after the first two. Returns false on truncation.
-  inline bool DecodeSteady() {
-    r.Fill();
-    if (r.valid() >= 57) {
-      // Fast path: the timestamp part needs at most 4 + 20 bits unless it is
-      // a 64-bit delta-of-delta, so it can be taken from the buffer unchecked.
-      uint64_t b = r.peek();
-      if ((b >> 63) == 0) {
-        r.consume(1);
-      } else {
-        int ones = __builtin_clzll(~b);
-        if (ones >= 4) return DecodeSteadySlow();
-        static constexpr int kSizes[4] = {0, 14, 17, 20};
-        int sz = kSizes[ones];
-        uint64_t bits = (b << (ones + 1)) >> (64 - sz);
-        r.consume(ones + 1 + sz);
-        if (bits > (uint64_t{1} << (sz - 1))) bits -= uint64_t{1} << sz;
-        t_delta += static_cast<int64_t>(bits);
-      }
-      t += t_delta;
-      return DecodeValueFast();
-    }
-    return DecodeSteadySlow();
-  }
-
-  inline bool DecodeValueFast() {
-    if (r.valid() < 2 + 11) r.Fill();
-    if (r.valid() < 2 + 11) return DecodeValue();
-    uint64_t b = r.peek();
-    if ((b >> 63) == 0) {
-      r.consume(1);
-      return true;
-    }
-    if ((b >> 62) == 0b11) {
-      uint64_t lead = (b >> 57) & 31, sig = (b >> 51) & 63;
-      if (sig == 0) sig = 64;
-      if (lead + sig > 64) return false;
-      leading = static_cast<uint8_t>(lead);
-      trailing = static_cast<uint8_t>(64 - lead - sig);
-      r.consume(13);
-    } else {
-      r.consume(2);
-    }
-    uint64_t bits;
-    if (!r.ReadBits(64 - leading - trailing, &bits)) return false;
-    v_bits ^= bits << trailing;
-    return true;
-  }
-
-  bool DecodeSteadySlow() {
-    int ones;
-    if (!r.ReadOnesPrefix(4, &ones)) return false;
-    if (ones != 0) {
-      static constexpr int kSizes[5] = {0, 14, 17, 20, 64};
-      int sz = kSizes[ones];
-      uint64_t bits;
-      if (!r.ReadBits(sz, &bits)) return false;
-      if (sz != 64 && bits > (uint64_t{1} << (sz - 1))) {
-        // Negative numbers come back as large unsigned ones.
-        bits -= uint64_t{1} << sz;
-      }
-      t_delta += static_cast<int64_t>(bits);
-    }
-    t += t_delta;
-    return DecodeValue();
-  }
-
-  inline bool DecodeValue() {
-    bool bit;
-    if (!r.ReadBit(&bit)) return false;
-    if (!bit) return true;  // value unchanged
-    if (!r.ReadBit(&bit)) return false;
-    if (bit) {
-      uint64_t hdr;
-      if (!r.ReadBits(11, &hdr)) return false;
-      uint64_t lead = hdr >> 6, sig = hdr & 63;
-      if (sig == 0) sig = 64;
-      if (lead + sig > 64) return false;
-      leading = static_cast<uint8_t>(lead);
-      trailing = static_cast<uint8_t>(64 - lead - sig);
-    }
-    uint64_t bits;
-    if (!r.ReadBits(64 - leading - trailing, &bits)) return false;
-    v_bits ^= bits << trailing;
-    return true;
-  }
+// A decoded sample as XorIterator buffers it. No default member
+// initializers, so the buffer needs no zeroing.
+struct XorSlot {
+  Timestamp t;
+  uint64_t v;  // the double's bits
 };
 
 // Iterates a chunk's samples. Cheap to construct; keeps a view of the bytes.
+// Next() decodes a block of samples at a time with a register-resident
+// decoder (xor.cc) into a buffer allocated on first use and kept across
+// Reset(); ReadUntil() decodes straight into the caller's vector and needs
+// no buffer, so iterators read only in batches stay small.
 class XorIterator {
  public:
   XorIterator() = default;
   XorIterator(const uint8_t* b, size_t n) { Reset(b, n); }
+  XorIterator(const XorIterator& o) { *this = o; }
+  XorIterator& operator=(const XorIterator& o);
+  XorIterator(XorIterator&&) noexcept = default;
+  XorIterator& operator=(XorIterator&&) noexcept = default;
   void Reset(const uint8_t* b, size_t n);
 
   bool Next() {
-    if (num_read_ >= num_total_) return false;
-    if (num_read_ >= 2) {
-      if (!s_.DecodeSteady()) return Fail("XOR chunk: truncated sample");
-      num_read_++;
+    if (pos_ < cnt_) [[likely]] {
+      cur_ = blk_[pos_++];
       return true;
     }
-    return NextFirst();
+    return NextBlock();
   }
   // Moves to the first sample with timestamp >= t (never backwards).
   bool Seek(Timestamp t);
-  Timestamp t() const { return s_.t; }
-  double v() const { return std::bit_cast<double>(s_.v_bits); }
+  Timestamp t() const { return cur_.t; }
+  double v() const { return std::bit_cast<double>(cur_.v); }
   uint16_t num_samples() const { return num_total_; }
   const absl::Status& err() const { return err_; }
 
@@ -176,14 +108,26 @@ class XorIterator {
   // after maxt is consumed (the iterator is positioned on it).
   void ReadUntil(Timestamp maxt, std::vector<Sample>* out);
 
+  // Samples decoded per Next() block: a whole Prometheus-sized chunk.
+  static constexpr int kBlock = 128;
+
  private:
-  bool NextFirst();
+  bool NextBlock();
+  bool DecodeFirst();
   bool Fail(const char* what);
 
-  XorState s_;
+  XorDecodeState s_;
+  XorSlot cur_ = {0, 0};   // the current sample
   uint16_t num_total_ = 0;
-  uint16_t num_read_ = 0;
+  uint16_t num_read_ = 0;  // samples decoded (some may still be buffered)
+  // blk_[pos_, cnt_) are decoded but not yet returned.
+  uint16_t pos_ = 0;
+  uint16_t cnt_ = 0;
+  // Set when decoding stopped on damaged data: reported once the samples
+  // decoded before it have been returned.
+  const char* pending_fail_ = nullptr;
   absl::Status err_;
+  std::unique_ptr<XorSlot[]> blk_;  // kBlock slots, allocated by NextBlock
 };
 
 }  // namespace promlite::tsdb::chunkenc
