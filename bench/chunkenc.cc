@@ -55,13 +55,17 @@ void BM_XorEncode(benchmark::State& state) {
   state.SetLabel(kKindNames[state.range(0)]);
 }
 
-void BM_XorDecode(benchmark::State& state) {
-  auto series = MakeSeries(state.range(0), 256);
+std::vector<std::vector<uint8_t>> EncodeAll(const std::vector<std::vector<Sample>>& series) {
   std::vector<std::vector<uint8_t>> chunks(series.size());
   for (size_t i = 0; i < series.size(); i++) {
     XorAppender a = XorAppender::New(&chunks[i]);
     for (const auto& s : series[i]) a.Append(s.t, s.v);
   }
+  return chunks;
+}
+
+void BM_XorDecode(benchmark::State& state) {
+  auto chunks = EncodeAll(MakeSeries(state.range(0), 256));
   for (auto _ : state) {
     double sum = 0;
     for (const auto& c : chunks) {
@@ -74,38 +78,14 @@ void BM_XorDecode(benchmark::State& state) {
   state.SetLabel(kKindNames[state.range(0)]);
 }
 
-// The query engine's path: a whole chunk decoded into a sample buffer.
-void BM_XorDecodeBatch(benchmark::State& state) {
+// Whole chunks decoded into one sample buffer with ReadUntil(maxt).
+void DecodeBatch(benchmark::State& state, bool finite_maxt) {
   auto series = MakeSeries(state.range(0), 256);
-  std::vector<std::vector<uint8_t>> chunks(series.size());
-  for (size_t i = 0; i < series.size(); i++) {
-    XorAppender a = XorAppender::New(&chunks[i]);
-    for (const auto& s : series[i]) a.Append(s.t, s.v);
-  }
-  std::vector<Sample> buf;
-  buf.reserve(256 * kSamplesPerChunk);
-  for (auto _ : state) {
-    buf.clear();
-    for (const auto& c : chunks) {
-      XorIterator it(c.data(), c.size());
-      it.ReadUntil(kMaxTime, &buf);
-    }
-    benchmark::DoNotOptimize(buf.data());
-  }
-  state.SetItemsProcessed(state.iterations() * 256 * kSamplesPerChunk);
-  state.SetLabel(kKindNames[state.range(0)]);
-}
-
-// As BM_XorDecodeBatch, but with a finite maxt (past every sample), as the
-// query engine passes one: the decoder then checks each timestamp.
-void BM_XorDecodeBatchMaxt(benchmark::State& state) {
-  auto series = MakeSeries(state.range(0), 256);
-  std::vector<std::vector<uint8_t>> chunks(series.size());
-  Timestamp maxt = 0;
-  for (size_t i = 0; i < series.size(); i++) {
-    XorAppender a = XorAppender::New(&chunks[i]);
-    for (const auto& s : series[i]) a.Append(s.t, s.v);
-    maxt = std::max(maxt, series[i].back().t);
+  auto chunks = EncodeAll(series);
+  Timestamp maxt = kMaxTime;
+  if (finite_maxt) {
+    maxt = 0;
+    for (const auto& s : series) maxt = std::max(maxt, s.back().t);
   }
   std::vector<Sample> buf;
   buf.reserve(256 * kSamplesPerChunk);
@@ -120,6 +100,13 @@ void BM_XorDecodeBatchMaxt(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * 256 * kSamplesPerChunk);
   state.SetLabel(kKindNames[state.range(0)]);
 }
+
+// The query engine's path: a whole chunk decoded into a sample buffer.
+void BM_XorDecodeBatch(benchmark::State& state) { DecodeBatch(state, false); }
+
+// With a finite maxt (past every sample), as the query engine passes one:
+// the decoder then checks each timestamp.
+void BM_XorDecodeBatchMaxt(benchmark::State& state) { DecodeBatch(state, true); }
 
 }  // namespace
 

@@ -241,36 +241,24 @@ __attribute__((always_inline)) inline size_t DecodeSteadyImpl(XorDecodeState* st
   const uintptr_t end_u = reinterpret_cast<uintptr_t>(end);
   const uintptr_t plim2 = end_u > 2 * kSlack ? end_u - 2 * kSlack : 0;
   const uintptr_t plim = end_u > kSlack ? end_u - kSlack : 0;
+  // Decodes and stores one sample; false when decoding must stop.
+  auto one = [&]() __attribute__((always_inline)) {
+    if (!step()) [[unlikely]] {
+      bad = true;
+      return false;
+    }
+    Store(d++, static_cast<Timestamp>(t), v_bits);
+    if (kCheckMaxt && static_cast<Timestamp>(t) > maxt) [[unlikely]] {
+      stopped = true;
+      return false;
+    }
+    return true;
+  };
   while (dend - d >= 2 && reinterpret_cast<uintptr_t>(p) < plim2) {
-    if (!step()) [[unlikely]] {
-      bad = true;
-      break;
-    }
-    Store(d++, static_cast<Timestamp>(t), v_bits);
-    if (kCheckMaxt && static_cast<Timestamp>(t) > maxt) [[unlikely]] {
-      stopped = true;
-      break;
-    }
-    if (!step()) [[unlikely]] {
-      bad = true;
-      break;
-    }
-    Store(d++, static_cast<Timestamp>(t), v_bits);
-    if (kCheckMaxt && static_cast<Timestamp>(t) > maxt) [[unlikely]] {
-      stopped = true;
-      break;
-    }
+    if (!one() || !one()) break;
   }
   while (!bad && !stopped && d < dend && reinterpret_cast<uintptr_t>(p) < plim) {
-    if (!step()) [[unlikely]] {
-      bad = true;
-      break;
-    }
-    Store(d++, static_cast<Timestamp>(t), v_bits);
-    if (kCheckMaxt && static_cast<Timestamp>(t) > maxt) [[unlikely]] {
-      stopped = true;
-      break;
-    }
+    if (!one()) break;
   }
   if (d < dend && !bad && !stopped) {
     // The last bytes: decode from a zero-padded copy and check each sample
