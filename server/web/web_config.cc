@@ -7,7 +7,6 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstring>
@@ -213,18 +212,6 @@ absl::StatusOr<std::shared_ptr<CertPair>> ParseCertPair(const std::string& cert_
     return absl::InvalidArgumentError("failed to load X509KeyPair: tls: private key does not match public key");
   }
   return pair;
-}
-
-struct FileStamp {
-  int64_t mtime_ns = 0;
-  int64_t size = -1;
-  bool operator==(const FileStamp& o) const { return mtime_ns == o.mtime_ns && size == o.size; }
-};
-
-FileStamp Stamp(const std::string& path) {
-  struct stat st;
-  if (path.empty() || ::stat(path.c_str(), &st) != 0) return {};
-  return {static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, static_cast<int64_t>(st.st_size)};
 }
 
 // Reads the PEM text of the certificate and key, from files or inline.
@@ -455,7 +442,8 @@ struct WebGuard::TlsState {
   WebConfig::Tls config;
   ClientAuth auth = ClientAuth::kNone;
   std::mutex mu;  // guards the fields below
-  FileStamp cert_stamp, key_stamp;
+  std::string cert_pem, key_pem;  // what `pair` was parsed from
+  std::string failed_pem;         // the last failure (see Cert), logged once
   std::shared_ptr<CertPair> pair;
 };
 
@@ -464,7 +452,9 @@ struct TlsCallbacks {
     return static_cast<WebGuard*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ExDataIndex()));
   }
 
-  // Per handshake: the current certificate, re-read when its files changed.
+  // Per handshake: the current certificate. Like Prometheus, the files are
+  // read on every handshake (two small reads next to a handshake's
+  // cryptography); they are parsed again only when their text changed.
   static int Cert(SSL* ssl, void*) {
     WebGuard* g = GuardOf(ssl);
     if (!g || !g->tls_) return 0;
@@ -472,24 +462,28 @@ struct TlsCallbacks {
     std::shared_ptr<CertPair> pair;
     {
       std::lock_guard<std::mutex> l(t.mu);
-      FileStamp cs = Stamp(t.config.cert_file), ks = Stamp(t.config.key_file);
-      if (!t.pair || !(cs == t.cert_stamp) || !(ks == t.key_stamp)) {
-        std::string cert, key;
-        absl::Status st = ReadPemPair(t.config, &cert, &key);
-        absl::StatusOr<std::shared_ptr<CertPair>> p =
-            st.ok() ? ParseCertPair(cert, key) : absl::StatusOr<std::shared_ptr<CertPair>>(st);
+      std::string cert, key;
+      absl::Status st = ReadPemPair(t.config, &cert, &key);
+      std::string failure;  // identifies a failure, so each is logged once
+      if (!st.ok()) {
+        failure = std::string(st.message());
+      } else if (!t.pair || cert != t.cert_pem || key != t.key_pem) {
+        auto p = ParseCertPair(cert, key);
         if (p.ok()) {
           t.pair = *std::move(p);
-          t.cert_stamp = cs;
-          t.key_stamp = ks;
-        } else if (!(cs == t.cert_stamp && ks == t.key_stamp)) {
-          // Log once per change; keep serving the last good pair.
-          g->logger_->Error("web", "Reloading the TLS certificate failed; keeping the previous one",
-                            {{"err", std::string(p.status().message())}});
-          t.cert_stamp = cs;
-          t.key_stamp = ks;
+          t.cert_pem = std::move(cert);
+          t.key_pem = std::move(key);
+        } else {
+          st = p.status();
+          failure = cert + key;
         }
       }
+      if (!st.ok() && failure != t.failed_pem) {
+        // Keep serving the last good pair (a rotation may be half written).
+        g->logger_->Error("web", "Loading the TLS certificate failed; keeping the previous one",
+                          {{"err", std::string(st.message())}});
+      }
+      t.failed_pem = std::move(failure);
       pair = t.pair;
     }
     if (!pair) return 0;
@@ -530,9 +524,7 @@ absl::StatusOr<std::shared_ptr<WebGuard>> WebGuard::Create(const std::string& pa
   auto c = LoadWebConfig(path);
   if (!c.ok()) return c.status();
   std::shared_ptr<WebGuard> g(new WebGuard(path, logger ? std::move(logger) : tsdb::DefaultLogger()));
-  FileStamp s = Stamp(path);
-  g->file_mtime_ns_ = s.mtime_ns;
-  g->file_size_ = s.size;
+  if (auto text = ReadWholeFile(path); text.ok()) g->file_text_ = *std::move(text);
   g->tls_enabled_ = c->tls.Enabled();
   if (g->tls_enabled_) {
     g->tls_ = std::make_unique<TlsState>();
@@ -550,21 +542,37 @@ absl::StatusOr<std::shared_ptr<WebGuard>> WebGuard::Create(const std::string& pa
 }
 
 std::shared_ptr<const WebConfig> WebGuard::Current() {
-  FileStamp s = Stamp(path_);
+  // Read on every request, as Prometheus does (a few syscalls); parsed again
+  // only when the text changed.
+  absl::StatusOr<std::string> text = ReadWholeFile(path_);
   std::lock_guard<std::mutex> l(mu_);
-  if (s.mtime_ns == file_mtime_ns_ && s.size == file_size_) {
-    return file_error_logged_ ? nullptr : config_;
+  std::string failure;
+  absl::StatusOr<WebConfig> c = absl::UnknownError("");
+  if (!text.ok()) {
+    failure = std::string(text.status().message());
+    c = text.status();
+  } else if (*text == file_text_ && !file_failed_) {
+    return config_;
+  } else if (*text == file_text_) {
+    failure = file_failure_;  // still the same broken text
+    c = absl::InvalidArgumentError(failure);
+  } else {
+    file_text_ = *text;
+    c = ParseWebConfig(*text, path_);
+    if (!c.ok()) failure = std::string(c.status().message());
   }
-  file_mtime_ns_ = s.mtime_ns;
-  file_size_ = s.size;
-  auto c = LoadWebConfig(path_);
   if (!c.ok()) {
-    // Prometheus answers 500 while the file does not parse.
-    logger_->Error("web", "Unable to parse configuration", {{"err", std::string(c.status().message())}});
-    file_error_logged_ = true;
+    // Prometheus answers 500 while the file cannot be read or parsed.
+    if (!file_failed_ || failure != file_failure_) {
+      logger_->Error("web", "Unable to parse configuration", {{"err", failure}});
+    }
+    file_failed_ = true;
+    file_failure_ = std::move(failure);
+    if (!text.ok()) file_text_.clear();
     return nullptr;
   }
-  file_error_logged_ = false;
+  file_failed_ = false;
+  file_failure_.clear();
   // The rate limit keeps its start-up settings, as in Prometheus.
   WebConfig next = *std::move(c);
   next.rate_burst = config_->rate_burst;

@@ -5,10 +5,9 @@
 //
 // As in Prometheus, the file is read again while the server runs: users,
 // headers and the certificate/key pair are picked up without a restart (the
-// file is re-read when its modification time or size changes; certificate and
-// key files are re-read on the handshake after they change). Whether the
-// listener speaks TLS at all, and the TLS parameters (versions, ciphers,
-// curves, client authentication) are fixed at start-up.
+// file is read on every request, the certificate and key files on every TLS
+// handshake; each is parsed again only when its text changed). Whether the listener speaks TLS at all, and the TLS parameters
+// (versions, ciphers, curves, client authentication) are fixed at start-up.
 #pragma once
 
 #include <cstdint>
@@ -116,9 +115,9 @@ class WebGuard {
 
   mutable std::mutex mu_;  // guards the fields below
   std::shared_ptr<const WebConfig> config_;
-  int64_t file_mtime_ns_ = 0;
-  int64_t file_size_ = -1;
-  bool file_error_logged_ = false;
+  std::string file_text_;     // the text config_ was parsed from
+  bool file_failed_ = false;  // the file cannot be read or parsed right now
+  std::string file_failure_;  // why (logged once per distinct failure)
   std::map<std::string, bool> auth_cache_;  // sha256(user, hash, password) -> ok
   size_t bcrypt_runs_ = 0;
   double tokens_ = 0;
