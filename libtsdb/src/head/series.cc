@@ -9,8 +9,6 @@ namespace {
 
 // Chunks larger than this are cut early, as Prometheus does (1 KiB).
 constexpr size_t kMaxBytesPerXorChunk = 1024;
-// What a new open chunk reserves (Prometheus' chunkAllocationSize).
-constexpr size_t kInitialChunkBytes = 128;
 
 // End of the block-range window containing t (Go's truncating division).
 Timestamp RangeEnd(Timestamp t, int64_t width) { return (t / width) * width + width; }
@@ -40,64 +38,43 @@ void MemSeries::Destroy(MemSeries* s) {
 MemSeries::~MemSeries() = default;
 
 void MemSeries::CutHeadChunk(Timestamp t, const ChunkOptions& opts) {
-  if (head_ && head_->app.num_samples() > 0) {
+  if (head_.num_samples() > 0) {
+    // Full chunks are contiguous and exactly sized.
+    std::vector<uint8_t> bytes = head_.ToVector();
+    bool mapped = false;
     if (opts.files != nullptr) {
-      auto ref = opts.files->Write(id_, head_->mint, head_->maxt,
-                                   std::string_view(reinterpret_cast<const char*>(head_->bytes.data()),
-                                                    head_->bytes.size()));
+      auto ref = opts.files->Write(id_, head_.mint(), OpenMaxTime(),
+                                   std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
       if (ref.ok()) {
-        closed_.push_back(ClosedChunk{head_->mint, head_->maxt, nullptr, *ref});
-      } else {
-        // Disk trouble: the chunk stays in memory.
-        head_->bytes.shrink_to_fit();
-        closed_.push_back(ClosedChunk{head_->mint, head_->maxt,
-                                      std::make_shared<const std::vector<uint8_t>>(std::move(head_->bytes))});
+        closed_.push_back(ClosedChunk{head_.mint(), OpenMaxTime(), nullptr, *ref});
+        mapped = true;
       }
-    } else {
-      head_->bytes.shrink_to_fit();
-      closed_.push_back(ClosedChunk{head_->mint, head_->maxt,
-                                    std::make_shared<const std::vector<uint8_t>>(std::move(head_->bytes))});
+      // Disk trouble: the chunk stays in memory.
+    }
+    if (!mapped) {
+      closed_.push_back(ClosedChunk{head_.mint(), OpenMaxTime(),
+                                    std::make_shared<const std::vector<uint8_t>>(std::move(bytes))});
     }
   }
-  if (!head_) head_ = std::make_unique<HeadChunk>();
-  // A fresh buffer for every chunk, as Prometheus allocates one: reusing the
-  // last one kept a full chunk's capacity (up to ~1 KiB) per series for good,
-  // where a growing buffer holds half a chunk on average.
-  if (head_->bytes.capacity() > kInitialChunkBytes) std::vector<uint8_t>().swap(head_->bytes);
-  head_->bytes.clear();
-  head_->bytes.reserve(kInitialChunkBytes);
-  head_->app = chunkenc::XorAppender::New(&head_->bytes);
-  head_->mint = t;
-  head_->maxt = kMinTime;
+  head_.Start(t);
   next_at_ = RangeEnd(t, opts.chunk_range_ms);
 }
 
 bool MemSeries::Append(Timestamp t, double v, uint64_t seq, uint64_t watermark, const ChunkOptions& opts) {
   if (t <= last_t_.load(std::memory_order_relaxed)) return false;
   bool created = false;
-  if (!head_ || head_->app.num_samples() == 0) {
-    CutHeadChunk(t, opts);
-    created = true;
-  } else if (head_->bytes.size() > kMaxBytesPerXorChunk) {
+  if (head_.num_samples() == 0 || head_.size() > kMaxBytesPerXorChunk) {
     CutHeadChunk(t, opts);
     created = true;
   }
   if (!created) {
-    int n = head_->app.num_samples();
+    int n = head_.num_samples();
     if (n == opts.samples_per_chunk / 4) {
-      next_at_ = ComputeChunkEndTime(head_->mint, head_->maxt, next_at_, 4);
+      next_at_ = ComputeChunkEndTime(head_.mint(), OpenMaxTime(), next_at_, 4);
     }
     if (t >= next_at_ || n >= opts.samples_per_chunk * 2) CutHeadChunk(t, opts);
   }
-  // Grow the open chunk's buffer in small steps: push_back's doubling left
-  // ~40% of every open chunk unused, and there is one per series. A sample
-  // takes at most 20 bytes. Steps of 48 bytes + 1/16 cost ~15 reallocations
-  // of a few hundred bytes per 120-sample chunk and leave ~30 bytes unused
-  // on average.
-  std::vector<uint8_t>& b = head_->bytes;
-  if (b.capacity() - b.size() < 24) b.reserve(b.size() + 48 + b.size() / 16);
-  head_->app.Append(t, v);
-  head_->maxt = t;
+  head_.Append(last_t_.load(std::memory_order_relaxed), last_v_.load(std::memory_order_relaxed), t, v);
   // Value first: an appender that sees the new time must see its value.
   last_v_.store(std::bit_cast<uint64_t>(v), std::memory_order_relaxed);
   last_t_.store(t, std::memory_order_release);
@@ -147,13 +124,13 @@ void MemSeries::Snapshot(Timestamp mint, Timestamp maxt, std::vector<ChunkSnapsh
     if (!r.ok()) continue;  // a file removed by truncation: the data is in a block
     out->push_back(ChunkSnapshot{c.mint, c.maxt, std::move(r->owner), r->data, r->size});
   }
-  if (head_ && head_->app.num_samples() > 0 && head_->maxt >= mint && head_->mint <= maxt) {
+  if (head_.num_samples() > 0 && OpenMaxTime() >= mint && head_.mint() <= maxt) {
     // The open chunk keeps changing: readers get their own copy (a few
     // hundred bytes at most).
-    auto copy = std::make_shared<const std::vector<uint8_t>>(head_->bytes);
+    auto copy = std::make_shared<const std::vector<uint8_t>>(head_.ToVector());
     const uint8_t* p = copy->data();
     size_t n = copy->size();
-    out->push_back(ChunkSnapshot{head_->mint, head_->maxt, std::move(copy), p, n});
+    out->push_back(ChunkSnapshot{head_.mint(), OpenMaxTime(), std::move(copy), p, n});
   }
 }
 
@@ -164,7 +141,7 @@ void MemSeries::AttachMapped(std::vector<ClosedChunk> chunks) {
   Timestamp maxt = closed_.back().maxt;
   last_t_.store(maxt, std::memory_order_release);
   base_maxt_ = maxt;
-  head_.reset();
+  head_.Reset();
 }
 
 uint32_t MemSeries::MinFileSeq() const {
@@ -176,7 +153,7 @@ uint32_t MemSeries::MinFileSeq() const {
 
 Timestamp MemSeries::MinTime() const {
   if (!closed_.empty()) return closed_.front().mint;
-  if (head_ && head_->app.num_samples() > 0) return head_->mint;
+  if (head_.num_samples() > 0) return head_.mint();
   return kMaxTime;
 }
 
@@ -186,7 +163,7 @@ size_t MemSeries::ChunkBytes() const {
     b += sizeof(ClosedChunk);
     if (c.bytes) b += c.bytes->capacity() + sizeof(std::vector<uint8_t>) + 16;
   }
-  if (head_) b += head_->bytes.capacity() + sizeof(HeadChunk);
+  b += head_.allocated_bytes();
   return b;
 }
 
@@ -194,9 +171,9 @@ bool MemSeries::TruncateBefore(Timestamp mint) {
   size_t drop = 0;
   while (drop < closed_.size() && closed_[drop].maxt < mint) drop++;
   closed_.erase(closed_.begin(), closed_.begin() + static_cast<long>(drop));
-  bool head_gone = !head_ || head_->app.num_samples() == 0 || head_->maxt < mint;
+  bool head_gone = head_.num_samples() == 0 || OpenMaxTime() < mint;
   if (head_gone && closed_.empty()) {
-    head_.reset();
+    head_.Reset();
     return true;
   }
   return false;

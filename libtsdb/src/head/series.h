@@ -11,6 +11,7 @@
 #include "absl/container/inlined_vector.h"
 #include "chunkenc/xor.h"
 #include "chunks/head_chunks.h"
+#include "head/open_chunk.h"
 #include "promlite/tsdb/sample.h"
 #include "util/spinlock.h"
 
@@ -82,7 +83,7 @@ class MemSeries {
   // Time range of all samples held (kMaxTime/kMinTime when empty).
   Timestamp MinTime() const;
   Timestamp MaxTime() const { return last_t(); }
-  size_t NumChunks() const { return closed_.size() + (head_ ? 1 : 0); }
+  size_t NumChunks() const { return closed_.size() + (head_.num_samples() > 0 ? 1 : 0); }
   size_t ChunkBytes() const;
 
   // Drops chunks entirely before `mint`; returns true if the series is now empty.
@@ -102,22 +103,20 @@ class MemSeries {
   // bytes). Replay calls it a few samples ahead; reads race-free fields only
   // as hints (a stale pointer is harmless to prefetch).
   void PrefetchForAppend() const {
-    const HeadChunk* h = head_.get();
-    if (h != nullptr) {
-      __builtin_prefetch(h);
-      if (!h->bytes.empty()) __builtin_prefetch(h->bytes.data() + h->bytes.size() - 1, 1);
-    }
+    PrefetchHeadChunk();
+    PrefetchChunkTail();
   }
-  // Commit prefetches the chunk an append writes to in two steps, a few
-  // samples apart, so neither load waits for memory: the open chunk's
-  // bookkeeping (reads this object), then the tail of its bytes (reads the
-  // bookkeeping). Both only read race-free hints.
+  // Commit prefetches what an append writes in two steps, a few samples
+  // apart, so neither load waits for memory: this object (which holds the
+  // open chunk's state), then the block the chunk's next bytes go to (found
+  // through that state). Both only read race-free hints.
   void PrefetchHeadChunk() const {
-    if (const HeadChunk* h = head_.get()) __builtin_prefetch(h, 1);
+    __builtin_prefetch(this, 1);
+    __builtin_prefetch(reinterpret_cast<const char*>(this) + 64, 1);
+    __builtin_prefetch(reinterpret_cast<const char*>(this) + 128, 1);
   }
   void PrefetchChunkTail() const {
-    const HeadChunk* h = head_.get();
-    if (h != nullptr && !h->bytes.empty()) __builtin_prefetch(h->bytes.data() + h->bytes.size() - 1, 1);
+    if (const void* b = head_.tail_block()) __builtin_prefetch(b, 1);
   }
   // Link in the head's hash-stripe chain (guarded by the stripe lock).
   MemSeries* hash_next = nullptr;
@@ -126,20 +125,16 @@ class MemSeries {
   MemSeries(uint32_t id, uint64_t hash, uint16_t n) : id_(id), nlabels_(n), hash_(hash) {}
   ~MemSeries();
 
-  struct HeadChunk {
-    std::vector<uint8_t> bytes;
-    chunkenc::XorAppender app;
-    Timestamp mint = 0;
-    Timestamp maxt = 0;
-  };
   void CutHeadChunk(Timestamp t, const ChunkOptions& opts);
+  // The open chunk's newest sample time (when it has samples): the series'.
+  Timestamp OpenMaxTime() const { return last_t_.load(std::memory_order_relaxed); }
 
   const uint32_t id_;
   const uint16_t nlabels_;
   const uint64_t hash_;
   mutable SpinLock mu_;
   std::vector<ClosedChunk> closed_;
-  std::unique_ptr<HeadChunk> head_;
+  OpenChunk head_;
   Timestamp next_at_ = 0;
   std::atomic<Timestamp> last_t_{kMinTime};
   std::atomic<uint64_t> last_v_{0};
