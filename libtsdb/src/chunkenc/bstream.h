@@ -49,6 +49,8 @@ class BitWriter {
   }
 
   void WriteByte(uint8_t b) { WriteBits(b, 8); }
+  // The bit-sink interface of XorEncoder (chunkenc/xor_encoder.h).
+  void Put(uint64_t v, int nbits) { WriteBits(v, nbits); }
   int free_bits() const { return free_bits_; }
 
  private:
@@ -202,20 +204,5 @@ class BitReader {
   uint64_t buf_ = 0;
   int valid_ = 0;
 };
-
-// Go's binary.PutUvarint / PutVarint into a BitWriter.
-inline void WriteUvarint(BitWriter* w, uint64_t x) {
-  while (x >= 0x80) {
-    w->WriteByte(static_cast<uint8_t>(x) | 0x80);
-    x >>= 7;
-  }
-  w->WriteByte(static_cast<uint8_t>(x));
-}
-
-inline void WriteVarint(BitWriter* w, int64_t x) {
-  uint64_t ux = static_cast<uint64_t>(x) << 1;
-  if (x < 0) ux = ~ux;
-  WriteUvarint(w, ux);
-}
 
 }  // namespace promlite::tsdb::chunkenc

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "promlite/tsdb/sample.h"
 #include "chunkenc/bstream.h"
+#include "chunkenc/xor_encoder.h"
 
 namespace promlite::tsdb::chunkenc {
 
@@ -37,19 +38,12 @@ class XorAppender {
   static XorAppender New(std::vector<uint8_t>* bytes);
 
   void Append(Timestamp t, double v);
-  uint16_t num_samples() const { return num_; }
+  uint16_t num_samples() const { return enc_.num(); }
 
  private:
-  void WriteValue(double v);
-
   std::vector<uint8_t>* b_ = nullptr;
   BitWriter w_{nullptr};
-  uint16_t num_ = 0;
-  Timestamp t_ = 0;
-  uint64_t t_delta_ = 0;
-  uint64_t v_bits_ = 0;
-  uint8_t leading_ = 0xff;
-  uint8_t trailing_ = 0;
+  XorEncoder enc_;
 };
 
 // Decoder state of an XOR chunk past its first two samples. The bit buffer
