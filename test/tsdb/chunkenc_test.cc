@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "tsdb/special_values.h"
+
 #include "chunkenc/xor.h"
 
 using namespace promlite::tsdb;
@@ -51,15 +53,7 @@ TEST_CASE("XOR chunk bytes match Prometheus' encoding", "[chunkenc]") {
 }
 
 TEST_CASE("XOR chunk round trips random data", "[chunkenc]") {
-  const double specials[] = {std::numeric_limits<double>::quiet_NaN(),
-                             std::numeric_limits<double>::infinity(),
-                             -std::numeric_limits<double>::infinity(),
-                             StaleNaN(),
-                             0.0,
-                             -0.0,
-                             std::numeric_limits<double>::max(),
-                             std::numeric_limits<double>::denorm_min(),
-                             -1e300};
+  const auto specials = testing::SpecialValues();
   for (uint32_t seed = 1; seed <= 300; seed++) {
     std::mt19937_64 rng(seed);
     std::vector<Sample> in;

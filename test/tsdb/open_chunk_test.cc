@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "tsdb/special_values.h"
+
 #include "chunkenc/xor.h"
 #include "head/open_chunk.h"
 
@@ -20,14 +22,7 @@ namespace {
 // Sample streams that exercise every delta-of-delta bucket and value case.
 std::vector<Sample> Stream(uint32_t seed, int n) {
   std::mt19937_64 rng(seed);
-  const double specials[] = {std::numeric_limits<double>::quiet_NaN(),
-                             std::numeric_limits<double>::infinity(),
-                             -std::numeric_limits<double>::infinity(),
-                             StaleNaN(),
-                             0.0,
-                             -0.0,
-                             std::numeric_limits<double>::max(),
-                             std::numeric_limits<double>::denorm_min()};
+  const auto specials = testing::SpecialValues();
   std::vector<Sample> out;
   Timestamp t = static_cast<Timestamp>(rng() % 2000000000000) - 1000000000000;
   double v = 0;
@@ -43,7 +38,7 @@ std::vector<Sample> Stream(uint32_t seed, int n) {
       case 0: break;                                        // unchanged
       case 1: v += static_cast<double>(rng() % 1000); break; // counter
       case 2: v = std::bit_cast<double>(rng()); break;       // any bits
-      case 3: v = specials[rng() % 8]; break;
+      case 3: v = specials[rng() % specials.size()]; break;
       default: v = std::round(v * 0.9 + 3.25); break;
     }
     out.push_back({t, v});
