@@ -51,6 +51,7 @@ class XorAppender {
 // `valid` of them are valid, and the byte at `p` belongs right after them
 // (bits of `buf` below `valid` are zero or already hold `p`'s bits).
 struct XorDecodeState {
+  const uint8_t* begin = nullptr;  // the chunk
   const uint8_t* p = nullptr;
   const uint8_t* end = nullptr;
   uint64_t buf = 0;
@@ -107,7 +108,10 @@ class XorIterator {
 
  private:
   bool NextBlock();
-  bool DecodeFirst();
+  // Decodes up to `cap` more samples into dst (XorSlot or Sample), stopping
+  // after the first one past maxt; sets *fail when stopped by damage.
+  template <class S>
+  size_t Decode(S* dst, size_t cap, Timestamp maxt, const char** fail);
   bool Fail(const char* what);
 
   XorDecodeState s_;
