@@ -6,50 +6,26 @@
 
 namespace promlite::tsdb::head {
 
-Head::Head(HeadOptions opts)
-    : opts_(std::move(opts)), ids_(new std::atomic<std::atomic<MemSeries*>*>[kIdChunks]) {
+Head::Head(HeadOptions opts) : opts_(std::move(opts)) {
   if (!opts_.logger) opts_.logger = NewNopLogger();
   if (opts_.stripe_size <= 0 || (opts_.stripe_size & (opts_.stripe_size - 1)) != 0) opts_.stripe_size = 16384;
   chunk_opts_.chunk_range_ms = opts_.chunk_range_ms;
   stripes_.reset(new Stripe[static_cast<size_t>(opts_.stripe_size)]);
-  for (size_t i = 0; i < kIdChunks; i++) ids_[i].store(nullptr, std::memory_order_relaxed);
 }
 
 Head::~Head() {
   for (auto& [_, list] : graveyard_) {
     for (MemSeries* s : list) MemSeries::Destroy(s);
   }
-  for (size_t i = 0; i < kIdChunks; i++) {
-    std::atomic<MemSeries*>* chunk = ids_[i].load(std::memory_order_relaxed);
-    if (chunk == nullptr) continue;
-    for (size_t j = 0; j < (size_t{1} << kIdChunkBits); j++) {
-      if (MemSeries* s = chunk[j].load(std::memory_order_relaxed)) MemSeries::Destroy(s);
-    }
-    delete[] chunk;
-  }
+  ids_.ForEach([](uint32_t, MemSeries* s) { MemSeries::Destroy(s); });
 }
 
 MemSeries* Head::Series(uint64_t id) const {
   if (id == 0 || id > 0xffffffffull) return nullptr;
-  std::atomic<MemSeries*>* chunk = ids_[id >> kIdChunkBits].load(std::memory_order_acquire);
-  if (chunk == nullptr) return nullptr;
-  return chunk[id & ((1u << kIdChunkBits) - 1)].load(std::memory_order_acquire);
+  return ids_.Get(static_cast<uint32_t>(id));
 }
 
-void Head::PublishId(uint32_t id, MemSeries* s) {
-  size_t ci = id >> kIdChunkBits;
-  std::atomic<MemSeries*>* chunk = ids_[ci].load(std::memory_order_acquire);
-  if (chunk == nullptr) {
-    std::unique_lock l(ids_grow_mu_);
-    chunk = ids_[ci].load(std::memory_order_acquire);
-    if (chunk == nullptr) {
-      chunk = new std::atomic<MemSeries*>[size_t{1} << kIdChunkBits];
-      for (size_t j = 0; j < (size_t{1} << kIdChunkBits); j++) chunk[j].store(nullptr, std::memory_order_relaxed);
-      ids_[ci].store(chunk, std::memory_order_release);
-    }
-  }
-  chunk[id & ((1u << kIdChunkBits) - 1)].store(s, std::memory_order_release);
-}
+void Head::PublishId(uint32_t id, MemSeries* s) { ids_.Set(id, s); }
 
 Labels Head::LabelsOf(const MemSeries* s) const {
   std::vector<std::pair<std::string_view, std::string_view>> pairs;
@@ -72,12 +48,47 @@ bool Head::LabelsEqual(const MemSeries* s, const Labels& lset) const {
 }
 
 MemSeries* Head::FindLocked(Stripe& st, uint64_t hash, const Labels& lset) const {
-  auto it = st.by_hash.find(hash);
-  if (it == st.by_hash.end()) return nullptr;
-  for (MemSeries* s = it->second; s != nullptr; s = s->hash_next) {
-    if (LabelsEqual(s, lset)) return s;
+  if (st.buckets == nullptr) return nullptr;
+  for (MemSeries* s = *st.Bucket(hash); s != nullptr; s = s->hash_next) {
+    if (s->hash() == hash && LabelsEqual(s, lset)) return s;
   }
   return nullptr;
+}
+
+void Head::LinkLocked(Stripe& st, MemSeries* s) {
+  if (st.buckets == nullptr || st.count > st.mask) {
+    // Double (from 2) and move every chain's series to its new bucket.
+    const size_t n = st.buckets == nullptr ? 2 : 2 * (size_t{st.mask} + 1);
+    std::unique_ptr<MemSeries*[]> old = std::move(st.buckets);
+    const size_t old_n = old == nullptr ? 0 : size_t{st.mask} + 1;
+    st.buckets.reset(new MemSeries*[n]());
+    st.mask = static_cast<uint32_t>(n - 1);
+    for (size_t i = 0; i < old_n; i++) {
+      for (MemSeries* x = old[i]; x != nullptr;) {
+        MemSeries* next = x->hash_next;
+        MemSeries** b = st.Bucket(x->hash());
+        x->hash_next = *b;
+        *b = x;
+        x = next;
+      }
+    }
+  }
+  MemSeries** b = st.Bucket(s->hash());
+  s->hash_next = *b;
+  *b = s;
+  st.count++;
+}
+
+void Head::UnlinkLocked(Stripe& st, MemSeries* s) {
+  if (st.buckets == nullptr) return;
+  for (MemSeries** link = st.Bucket(s->hash()); *link != nullptr; link = &(*link)->hash_next) {
+    if (*link == s) {
+      *link = s->hash_next;
+      s->hash_next = nullptr;
+      st.count--;
+      return;
+    }
+  }
 }
 
 MemSeries* Head::Insert(uint32_t id, uint64_t hash, const Labels& lset) {
@@ -107,9 +118,7 @@ MemSeries* Head::GetOrCreate(const Labels& lset, bool* created) {
   }
   uint32_t id = next_id_.fetch_add(1, std::memory_order_relaxed);
   MemSeries* s = Insert(id, hash, lset);
-  MemSeries*& head = st.by_hash[hash];
-  s->hash_next = head;
-  head = s;
+  LinkLocked(st, s);
   *created = true;
   return s;
 }
@@ -130,9 +139,7 @@ MemSeries* Head::CreateWithId(uint32_t id, const Labels& lset, bool* dup) {
   while (cur < want && !next_id_.compare_exchange_weak(cur, want, std::memory_order_relaxed)) {
   }
   MemSeries* s = Insert(id, hash, lset);
-  MemSeries*& head = st.by_hash[hash];
-  s->hash_next = head;
-  head = s;
+  LinkLocked(st, s);
   return s;
 }
 
@@ -330,10 +337,10 @@ size_t Head::IndexMemoryBytes() const {
   uint64_t epoch = self->AcquireEpoch();
   size_t b = symbols_.MemoryBytes() + postings_.MemoryBytes();
   uint32_t max_id = MaxSeriesId();
-  b += ((max_id >> kIdChunkBits) + 1) * (sizeof(std::atomic<MemSeries*>) << kIdChunkBits);
+  b += PtrTable<MemSeries>::MemoryBytes(max_id);
   for (size_t i = 0; i < static_cast<size_t>(opts_.stripe_size); i++) {
     std::unique_lock l(stripes_[i].mu);
-    b += sizeof(Stripe) + stripes_[i].by_hash.capacity() * (sizeof(uint64_t) + sizeof(MemSeries*) + 1);
+    b += sizeof(Stripe) + (stripes_[i].buckets ? (size_t{stripes_[i].mask} + 1) * sizeof(MemSeries*) : 0);
   }
   for (uint32_t id = 1; id <= max_id; id++) {
     if (MemSeries* s = Series(id)) b += sizeof(MemSeries) + 2 * s->num_labels() * sizeof(uint32_t);

@@ -21,6 +21,8 @@
 #include "head/postings.h"
 #include "head/series.h"
 #include "head/symbols.h"
+#include "util/ptr_table.h"
+#include "util/spinlock.h"
 #include "tombstones/tombstones.h"
 #include "promlite/tsdb/db.h"
 #include "promlite/tsdb/logger.h"
@@ -173,13 +175,23 @@ class Head {
   void CountOutOfBounds() { out_of_bounds_.fetch_add(1, std::memory_order_relaxed); }
 
  private:
+  // One lock stripe of the labels-hash -> series index, with a small chained
+  // hash table of its own: buckets picked by the hash's upper half (the
+  // stripe is picked by its low bits), chains linked through
+  // MemSeries::hash_next, doubled when it holds more series than buckets.
+  // About 8-16 bytes per series, against ~30 for a map per stripe.
   struct Stripe {
-    std::mutex mu;
-    absl::flat_hash_map<uint64_t, MemSeries*> by_hash;  // chain via hash_next
+    SpinLock mu;
+    uint32_t count = 0;
+    uint32_t mask = 0;  // buckets - 1
+    std::unique_ptr<MemSeries*[]> buckets;
+    MemSeries** Bucket(uint64_t hash) { return &buckets[(hash >> 32) & mask]; }
   };
 
   bool LabelsEqual(const MemSeries* s, const Labels& lset) const;
   MemSeries* FindLocked(Stripe& st, uint64_t hash, const Labels& lset) const;
+  static void LinkLocked(Stripe& st, MemSeries* s);
+  static void UnlinkLocked(Stripe& st, MemSeries* s);
   MemSeries* Insert(uint32_t id, uint64_t hash, const Labels& lset);
   void PublishId(uint32_t id, MemSeries* s);
   void UpdateTimeBounds(Timestamp mint, Timestamp maxt);
@@ -197,10 +209,7 @@ class Head {
   std::unique_ptr<Stripe[]> stripes_;
 
   // id -> series, two-level so readers need no lock.
-  static constexpr int kIdChunkBits = 16;
-  static constexpr size_t kIdChunks = size_t{1} << (32 - kIdChunkBits);
-  std::unique_ptr<std::atomic<std::atomic<MemSeries*>*>[]> ids_;
-  std::mutex ids_grow_mu_;
+  PtrTable<MemSeries> ids_;
   std::atomic<uint32_t> next_id_{1};
   std::atomic<uint64_t> num_series_{0};
 

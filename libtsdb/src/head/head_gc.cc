@@ -86,13 +86,7 @@ std::vector<uint32_t> Head::Truncate(Timestamp mint) {
       Stripe& st = stripes_[hash & static_cast<uint64_t>(opts_.stripe_size - 1)];
       {
         std::unique_lock sl(st.mu);
-        auto it = st.by_hash.find(hash);
-        if (it != st.by_hash.end()) {
-          MemSeries** link = &it->second;
-          while (*link != nullptr && *link != s) link = &(*link)->hash_next;
-          if (*link == s) *link = s->hash_next;
-          if (it->second == nullptr) st.by_hash.erase(it);
-        }
+        UnlinkLocked(st, s);
       }
       s->deleted.store(true, std::memory_order_release);
       PublishId(id, nullptr);

@@ -1,16 +1,12 @@
 #include "head/symbols.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace promlite::tsdb::head {
 
-SymbolTable::SymbolTable() : chunks_(new std::atomic<std::atomic<const char*>*>[kNumChunks]) {
-  for (size_t i = 0; i < kNumChunks; i++) chunks_[i].store(nullptr, std::memory_order_relaxed);
-}
-
-SymbolTable::~SymbolTable() {
-  for (size_t i = 0; i < kNumChunks; i++) delete[] chunks_[i].load(std::memory_order_relaxed);
-}
+SymbolTable::SymbolTable() = default;
+SymbolTable::~SymbolTable() = default;
 
 const char* SymbolTable::Store(Shard& sh, std::string_view s) {
   size_t need = sizeof(uint32_t) + s.size();
@@ -20,8 +16,11 @@ const char* SymbolTable::Store(Shard& sh, std::string_view s) {
     sh.large.emplace_back(new char[need]);
     p = sh.large.back().get();
   } else {
-    if (sh.block_used + need > kArenaBlock) {
-      sh.blocks.emplace_back(new char[kArenaBlock]);
+    if (sh.block_used + need > sh.block_size) {
+      // need <= kArenaBlock / 4, so a block always fits it.
+      sh.block_size = std::min(kArenaBlock, std::max({kFirstBlock, 2 * sh.block_size, need}));
+      sh.blocks.emplace_back(new char[sh.block_size]);
+      sh.block_bytes += sh.block_size;
       sh.block_used = 0;
     }
     p = sh.blocks.back().get() + sh.block_used;
@@ -35,20 +34,6 @@ const char* SymbolTable::Store(Shard& sh, std::string_view s) {
   return p;
 }
 
-void SymbolTable::Publish(uint32_t id, const char* p) {
-  size_t ci = id >> kChunkBits;
-  std::atomic<const char*>* chunk = chunks_[ci].load(std::memory_order_acquire);
-  if (chunk == nullptr) {
-    std::unique_lock l(grow_mu_);
-    chunk = chunks_[ci].load(std::memory_order_acquire);
-    if (chunk == nullptr) {
-      chunk = new std::atomic<const char*>[size_t{1} << kChunkBits];
-      chunks_[ci].store(chunk, std::memory_order_release);
-    }
-  }
-  chunk[id & kChunkMask].store(p, std::memory_order_release);
-}
-
 uint32_t SymbolTable::Intern(std::string_view s) {
   size_t h = StringViewHash{}(s);
   Shard& sh = shards_[h % kShards];
@@ -57,7 +42,7 @@ uint32_t SymbolTable::Intern(std::string_view s) {
   if (it != sh.ids.end()) return it->second;
   const char* p = Store(sh, s);
   uint32_t id = next_id_.fetch_add(1, std::memory_order_relaxed);
-  Publish(id, p);
+  strings_.Set(id, p);
   sh.ids.emplace(std::string_view(p + sizeof(uint32_t), s.size()), id);
   return id;
 }
@@ -76,10 +61,10 @@ size_t SymbolTable::MemoryBytes() const {
   size_t total = 0;
   for (const auto& sh : shards_) {
     std::unique_lock l(sh.mu);
-    total += sh.blocks.size() * kArenaBlock + sh.large_bytes + sh.ids.capacity() * (sizeof(std::string_view) + sizeof(uint32_t) + 1);
+    total += sh.block_bytes + sh.large_bytes + sh.ids.capacity() * (sizeof(std::string_view) + sizeof(uint32_t) + 1);
   }
   size_t n = size();
-  total += ((n >> kChunkBits) + 1) * (sizeof(std::atomic<const char*>) << kChunkBits);
+  total += PtrTable<const char>::MemoryBytes(static_cast<uint32_t>(n));
   return total;
 }
 

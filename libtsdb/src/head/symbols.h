@@ -12,6 +12,8 @@
 #include "absl/hash/hash.h"
 #include <mutex>
 
+#include "util/ptr_table.h"
+
 namespace promlite::tsdb::head {
 
 struct StringViewHash {
@@ -34,8 +36,7 @@ class SymbolTable {
   bool Find(std::string_view s, uint32_t* id) const;
   // The string of an id returned by Intern. Lock-free.
   std::string_view Lookup(uint32_t id) const {
-    const char* p = chunks_[id >> kChunkBits].load(std::memory_order_acquire)[id & kChunkMask].load(
-        std::memory_order_acquire);
+    const char* p = strings_.Get(id);
     uint32_t len;
     __builtin_memcpy(&len, p, sizeof len);
     return std::string_view(p + sizeof len, len);
@@ -46,10 +47,10 @@ class SymbolTable {
   size_t MemoryBytes() const;
 
  private:
-  static constexpr int kChunkBits = 16;
-  static constexpr uint32_t kChunkMask = (1u << kChunkBits) - 1;
-  static constexpr size_t kNumChunks = size_t{1} << (32 - kChunkBits);
   static constexpr int kShards = 32;
+  // Arena blocks grow from kFirstBlock to kArenaBlock, so a small head
+  // does not hold 32 mostly empty 64 KiB blocks.
+  static constexpr size_t kFirstBlock = 1024;
   static constexpr size_t kArenaBlock = 64 * 1024;
 
   struct Shard {
@@ -58,16 +59,16 @@ class SymbolTable {
     std::vector<std::unique_ptr<char[]>> blocks;  // arena for small strings
     std::vector<std::unique_ptr<char[]>> large;
     size_t large_bytes = 0;
-    size_t block_used = kArenaBlock;
+    size_t block_size = 0;  // of the last block
+    size_t block_used = 0;
+    size_t block_bytes = 0;  // all blocks
     size_t bytes = 0;
   };
 
   const char* Store(Shard& sh, std::string_view s);
-  void Publish(uint32_t id, const char* p);
 
   Shard shards_[kShards];
-  std::unique_ptr<std::atomic<std::atomic<const char*>*>[]> chunks_;
-  std::mutex grow_mu_;
+  PtrTable<const char> strings_;  // id -> length-prefixed string
   std::atomic<uint32_t> next_id_{0};
 };
 
