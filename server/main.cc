@@ -1,8 +1,11 @@
 // promlite: a drop-in for the Prometheus server.
+#include <malloc.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <thread>
 
@@ -13,6 +16,15 @@
 
 int main(int argc, char** argv) {
   promlite::tsdb::DisableMutexDeadlockDetection();
+#if defined(__GLIBC__)
+  // One malloc arena per core instead of glibc's eight: each arena keeps its
+  // own free space, and the server's dozen threads otherwise spread the same
+  // long-lived data over a dozen partly empty heaps (about 1 MB of RSS at
+  // 50k series; see docs/design-notes.md). MALLOC_ARENA_MAX still wins.
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) {
+    mallopt(M_ARENA_MAX, static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
+  }
+#endif
   promlite::server::Flags flags;
   int code = 0;
   if (!promlite::server::ParseFlags(argc, argv, &flags, &code)) return code;
