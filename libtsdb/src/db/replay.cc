@@ -101,7 +101,7 @@ class Replayer {
       bool created;
       s = head_.GetOrCreate(rs.labels, &created);
     }
-    s->logged = true;
+    s->set_logged(true);
     if (s->id() != rs.ref) remap_[rs.ref] = s;
     if (mapped_ != nullptr) {
       auto it = mapped_->find(rs.ref);

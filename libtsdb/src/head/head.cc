@@ -196,17 +196,17 @@ absl::Status Head::Commit(std::vector<SampleRef>& samples, std::vector<MemSeries
   // here, before the samples that refer to them.
   std::vector<MemSeries*> to_log;
   for (MemSeries* s : new_series) {
-    if (!s->logged) to_log.push_back(s);
+    if (!s->logged()) to_log.push_back(s);
   }
   for (const SampleRef& r : samples) {
-    if (!r.series->logged) {
+    if (!r.series->logged()) {
       if (std::find(to_log.begin(), to_log.end(), r.series) == to_log.end()) to_log.push_back(r.series);
     }
   }
   if (commit_log_) {
     if (absl::Status st = commit_log_(to_log, samples); !st.ok()) return st;
   }
-  for (MemSeries* s : to_log) s->logged = true;
+  for (MemSeries* s : to_log) s->set_logged(true);
 
   uint64_t seq = committed_seq_.load(std::memory_order_relaxed) + 1;
   uint64_t watermark = Watermark();

@@ -1,5 +1,6 @@
 #include "head/series.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <new>
@@ -23,6 +24,9 @@ Timestamp ComputeChunkEndTime(Timestamp start, Timestamp cur, Timestamp max_t, d
 
 }  // namespace
 
+// One per series: keep an eye on its size (64-bit builds).
+static_assert(sizeof(void*) != 8 || sizeof(MemSeries) <= 144, "MemSeries grew");
+
 MemSeries* MemSeries::Create(uint32_t id, uint64_t hash, const uint32_t* syms, uint16_t nlabels) {
   void* mem = ::operator new(sizeof(MemSeries) + 2 * nlabels * sizeof(uint32_t));
   MemSeries* s = new (mem) MemSeries(id, hash, nlabels);
@@ -36,6 +40,51 @@ void MemSeries::Destroy(MemSeries* s) {
 }
 
 MemSeries::~MemSeries() = default;
+
+void ClosedChunks::Reset(uint32_t cap) {
+  Rep* next = nullptr;
+  const uint32_t n = static_cast<uint32_t>(size());
+  if (cap > 0) {
+    next = static_cast<Rep*>(::operator new(sizeof(Rep) + size_t{cap} * sizeof(ClosedChunk)));
+    next->size = std::min(n, cap);
+    next->cap = cap;
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    ClosedChunk* c = rep_->items() + i;
+    if (i < cap) new (next->items() + i) ClosedChunk(std::move(*c));
+    c->~ClosedChunk();
+  }
+  ::operator delete(rep_);
+  rep_ = next;
+}
+
+void ClosedChunks::push_back(ClosedChunk c) {
+  const uint32_t n = static_cast<uint32_t>(size());
+  if (rep_ == nullptr || n == rep_->cap) Reset(n < 2 ? 2 : 2 * n);
+  new (rep_->items() + n) ClosedChunk(std::move(c));
+  rep_->size = n + 1;
+}
+
+void ClosedChunks::EraseFront(size_t k) {
+  const size_t n = size();
+  if (k == 0) return;
+  if (k >= n) {
+    Reset(0);
+    return;
+  }
+  ClosedChunk* items = rep_->items();
+  std::move(items + k, items + n, items);
+  for (size_t i = n - k; i < n; i++) items[i].~ClosedChunk();
+  rep_->size = static_cast<uint32_t>(n - k);
+}
+
+void ClosedChunks::Assign(std::vector<ClosedChunk> v) {
+  Reset(0);
+  if (v.empty()) return;
+  Reset(static_cast<uint32_t>(v.size()));
+  for (size_t i = 0; i < v.size(); i++) new (rep_->items() + i) ClosedChunk(std::move(v[i]));
+  rep_->size = static_cast<uint32_t>(v.size());
+}
 
 void MemSeries::CutHeadChunk(Timestamp t, const ChunkOptions& opts) {
   if (head_.num_samples() > 0) {
@@ -136,7 +185,7 @@ void MemSeries::Snapshot(Timestamp mint, Timestamp maxt, std::vector<ChunkSnapsh
 
 void MemSeries::AttachMapped(std::vector<ClosedChunk> chunks) {
   if (chunks.empty()) return;
-  closed_ = std::move(chunks);
+  closed_.Assign(std::move(chunks));
   has_mapped = true;
   Timestamp maxt = closed_.back().maxt;
   last_t_.store(maxt, std::memory_order_release);
@@ -170,7 +219,7 @@ size_t MemSeries::ChunkBytes() const {
 bool MemSeries::TruncateBefore(Timestamp mint) {
   size_t drop = 0;
   while (drop < closed_.size() && closed_[drop].maxt < mint) drop++;
-  closed_.erase(closed_.begin(), closed_.begin() + static_cast<long>(drop));
+  closed_.EraseFront(drop);
   bool head_gone = head_.num_samples() == 0 || OpenMaxTime() < mint;
   if (head_gone && closed_.empty()) {
     head_.Reset();

@@ -27,6 +27,42 @@ struct ClosedChunk {
   uint64_t ref = 0;
 };
 
+// The closed chunks of a series, oldest first. One pointer in the series
+// (null while there are none; a std::vector would take 24 bytes in every
+// series) to a block holding the count, the capacity and the chunks.
+class ClosedChunks {
+ public:
+  ClosedChunks() = default;
+  ~ClosedChunks() { Reset(0); }
+  ClosedChunks(const ClosedChunks&) = delete;
+  ClosedChunks& operator=(const ClosedChunks&) = delete;
+
+  size_t size() const { return rep_ == nullptr ? 0 : rep_->size; }
+  bool empty() const { return size() == 0; }
+  const ClosedChunk* begin() const { return rep_ == nullptr ? nullptr : rep_->items(); }
+  const ClosedChunk* end() const { return begin() + size(); }
+  const ClosedChunk& operator[](size_t i) const { return rep_->items()[i]; }
+  const ClosedChunk& front() const { return rep_->items()[0]; }
+  const ClosedChunk& back() const { return rep_->items()[rep_->size - 1]; }
+
+  void push_back(ClosedChunk c);
+  // Drops the n oldest chunks.
+  void EraseFront(size_t n);
+  void Assign(std::vector<ClosedChunk> v);
+
+ private:
+  struct Rep {
+    uint32_t size;
+    uint32_t cap;
+    ClosedChunk* items() { return reinterpret_cast<ClosedChunk*>(this + 1); }
+  };
+  static_assert(sizeof(Rep) % alignof(ClosedChunk) == 0);
+  // Replaces the block with one of capacity cap (0: none), moving the chunks.
+  void Reset(uint32_t cap);
+
+  Rep* rep_ = nullptr;
+};
+
 // A snapshot of one chunk taken for a query: shared (closed, in memory or
 // mapped) or a private copy of the open head chunk.
 struct ChunkSnapshot {
@@ -91,7 +127,8 @@ class MemSeries {
 
   // Whether the series has been written to the WAL (guarded by the head's
   // commit lock, not by mu()).
-  bool logged = false;
+  bool logged() const { return logged_; }
+  void set_logged(bool b) { logged_ = b; }
   // Set (under the head's commit lock) when garbage collection unlinked the
   // series; its memory is freed once no appender or reader can hold it.
   std::atomic<bool> deleted{false};
@@ -129,11 +166,13 @@ class MemSeries {
   // The open chunk's newest sample time (when it has samples): the series'.
   Timestamp OpenMaxTime() const { return last_t_.load(std::memory_order_relaxed); }
 
+  // Small fields packed into one word (the two flags above take the next).
   const uint32_t id_;
   const uint16_t nlabels_;
-  const uint64_t hash_;
   mutable SpinLock mu_;
-  std::vector<ClosedChunk> closed_;
+  bool logged_ = false;
+  const uint64_t hash_;
+  ClosedChunks closed_;
   OpenChunk head_;
   Timestamp next_at_ = 0;
   std::atomic<Timestamp> last_t_{kMinTime};
